@@ -1,0 +1,2 @@
+"""The ``actionformer`` command line: one module per subcommand, each with
+``add_arguments(parser)`` and ``run(args) -> int``."""
