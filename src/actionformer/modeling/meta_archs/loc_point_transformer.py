@@ -14,7 +14,7 @@ from ..heads import ClsHead, RegHead
 from ..losses import ctr_diou_loss_1d, sigmoid_focal_loss
 from ..necks import FPN1D  # noqa: F401  (registers the built-in necks)
 from ..registries import BACKBONES, GENERATORS, META_ARCHS, NECKS
-from .inputs import DenseOutputs, batch_videos, check_video_list, padded_length
+from .inputs import DenseOutputs, batch_videos, check_video_list, padded_length, shortest_equivalent_length
 
 IntOrList = Union[int, Sequence[int]]
 
@@ -77,6 +77,7 @@ class LocPointTransformer(nn.Module):
                 f"{len(self.fpn_strides)} levels (backbone_arch[-1] + 1 - fpn_start_level)"
             )
         self.scale_factor = scale_factor
+        self.use_abs_pe = use_abs_pe
         self.num_classes = num_classes
         self.max_seq_len = max_seq_len
         if isinstance(n_mha_win_size, int):
@@ -135,7 +136,8 @@ class LocPointTransformer(nn.Module):
     def forward(self, video_list: List[Dict[str, Any]]):
         check_video_list(video_list, self.training)
         if self.training:
-            feats, masks = batch_videos(video_list, self.max_seq_len, self.device)
+            length = self.train_length([v["feats"].shape[-1] for v in video_list])
+            feats, masks = batch_videos(video_list, length, self.device)
             out = self.forward_dense(feats, masks)
             gt_segments = [v["segments"].to(self.device) for v in video_list]
             gt_labels = [v["labels"].to(self.device) for v in video_list]
@@ -193,17 +195,30 @@ class LocPointTransformer(nn.Module):
         return {"cls_loss": cls_loss, "reg_loss": reg_loss, "final_loss": cls_loss + reg_loss * loss_weight}
 
     # ------------------------------------------------------------------ inference
+    def train_length(self, lengths: Sequence[int]) -> int:
+        """Padded length of a training batch: the original pads to max_seq_len; we pad less
+        when every video is shorter, with identical losses (``shortest_equivalent_length``)."""
+        return shortest_equivalent_length(max(lengths), self.max_seq_len, self.backbone.strides[-1])
+
+    def inference_length(self, length: int) -> int:
+        """Padded length of one video at inference: the original's (max_seq_len, or beyond it
+        the next multiple of max_div_factor), shortened where that leaves the predictions
+        unchanged. With absolute position encoding and a video longer than max_seq_len the
+        encoding is interpolated to the padded length, so the original's length is kept."""
+        original = padded_length(length, self.max_seq_len, self.max_div_factor)
+        if self.use_abs_pe and length > self.max_seq_len:
+            return original
+        return shortest_equivalent_length(length, original, self.backbone.strides[-1])
+
     @torch.no_grad()
     def inference(self, video_list: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-        """Detections per video. Videos are padded one by one as in the original release (to
-        max_seq_len, or beyond it to a multiple of the largest stride); videos that pad to the
+        """Detections per video (see ``inference_length`` for padding); videos that pad to the
         same length run as one batch, which leaves every result unchanged."""
         from actionformer.postprocess import detect
 
         groups: Dict[int, List[int]] = {}
         for idx, video in enumerate(video_list):
-            length = padded_length(video["feats"].shape[-1], self.max_seq_len, self.max_div_factor)
-            groups.setdefault(length, []).append(idx)
+            groups.setdefault(self.inference_length(video["feats"].shape[-1]), []).append(idx)
         results: List[Optional[Dict[str, Any]]] = [None] * len(video_list)
         for length, indices in groups.items():
             videos = [video_list[i] for i in indices]
