@@ -82,9 +82,11 @@ def batch_videos(video_list: Sequence[Dict[str, Any]], length: int, device: torc
                 "(training inputs must be at most max_seq_len; crop them in the data pipeline)"
             )
     first = video_list[0]["feats"]
+    lens = torch.as_tensor(lengths, device=device)
+    masks = (torch.arange(length, device=device)[None, :] < lens[:, None]).unsqueeze(1)  # (B, 1, length)
+    if len(video_list) == 1 and lengths[0] == length:
+        return first.to(device).unsqueeze(0), masks  # no padding needed: no copy
     feats = first.new_zeros((len(video_list), first.shape[0], length), device=device)
     for row, video in zip(feats, video_list):
         row[:, : video["feats"].shape[-1]].copy_(video["feats"])
-    lens = torch.as_tensor(lengths, device=device)
-    masks = torch.arange(length, device=device)[None, :] < lens[:, None]  # (B, length)
-    return feats, masks.unsqueeze(1)  # (B, C, T), (B, 1, T)
+    return feats, masks  # (B, C, T), (B, 1, T)
