@@ -15,6 +15,7 @@ VARIANTS = [
     dict(n_mha_win_size=-1),
     dict(n_mha_win_size=[5, 5, 3, 3]),
     dict(input_dim=[8, 4], embd_dim=[6, 10]),
+    dict(fpn_type="fpn", fpn_start_level=1, regression_range=[(0, 8), (8, 16), (16, 10000)]),
     dict(train_cfg_patch=dict(center_sample="none", label_smoothing=0.1, loss_weight=-1, dropout=0.1)),
 ]
 

@@ -28,6 +28,22 @@ def max_div_factor(fpn_strides: Sequence[int], mha_win_size: Sequence[int]) -> i
     return factor
 
 
+def _windows_per_level(n_mha_win_size: IntOrList, num_levels: int) -> List[int]:
+    if isinstance(n_mha_win_size, int):
+        return [n_mha_win_size] * num_levels
+    windows = list(n_mha_win_size)
+    if len(windows) != num_levels:
+        raise ValueError(f"n_mha_win_size needs {num_levels} entries (one per level), got {windows}")
+    return windows
+
+
+def _check_train_test_cfg(train_cfg: Dict[str, Any], test_cfg: Dict[str, Any]) -> None:
+    if train_cfg["center_sample"] not in ("radius", "none"):
+        raise ValueError(f"train_cfg.center_sample must be 'radius' or 'none', got {train_cfg['center_sample']!r}")
+    if test_cfg["nms_method"] not in ("soft", "hard", "none"):
+        raise ValueError(f"test_cfg.nms_method must be 'soft', 'hard' or 'none', got {test_cfg['nms_method']!r}")
+
+
 @META_ARCHS.register("LocPointTransformer")
 class LocPointTransformer(nn.Module):
     """Backbone -> neck -> point generator + classification / regression heads.
@@ -69,35 +85,20 @@ class LocPointTransformer(nn.Module):
     ) -> None:
         super().__init__()
         num_levels = backbone_arch[-1] + 1
-        self.fpn_strides = [scale_factor**i for i in range(fpn_start_level, num_levels)]
+        self.mha_win_size = _windows_per_level(n_mha_win_size, num_levels)
         self.reg_range = [tuple(r) for r in regression_range]
-        if len(self.fpn_strides) != len(self.reg_range):
+        if len(self.reg_range) != num_levels - fpn_start_level:
             raise ValueError(
                 f"regression_range has {len(self.reg_range)} entries but the pyramid has "
-                f"{len(self.fpn_strides)} levels (backbone_arch[-1] + 1 - fpn_start_level)"
+                f"{num_levels - fpn_start_level} levels (backbone_arch[-1] + 1 - fpn_start_level)"
             )
+        _check_train_test_cfg(train_cfg, test_cfg)
+        self.train_cfg = dict(train_cfg)
+        self.test_cfg = dict(test_cfg)
         self.scale_factor = scale_factor
         self.use_abs_pe = use_abs_pe
         self.num_classes = num_classes
         self.max_seq_len = max_seq_len
-        if isinstance(n_mha_win_size, int):
-            self.mha_win_size = [n_mha_win_size] * num_levels
-        else:
-            self.mha_win_size = list(n_mha_win_size)
-            if len(self.mha_win_size) != num_levels:
-                raise ValueError(f"n_mha_win_size needs {num_levels} entries, got {self.mha_win_size}")
-        self.max_div_factor = max_div_factor(self.fpn_strides, self.mha_win_size)
-        if max_seq_len % self.max_div_factor != 0:
-            raise ValueError(
-                f"max_seq_len {max_seq_len} must be divisible by {self.max_div_factor} "
-                "(the largest pyramid stride times the attention window chunk)"
-            )
-        self.train_cfg = dict(train_cfg)
-        self.test_cfg = dict(test_cfg)
-        if train_cfg["center_sample"] not in ("radius", "none"):
-            raise ValueError(f"train_cfg.center_sample must be 'radius' or 'none', got {train_cfg['center_sample']!r}")
-        if test_cfg["nms_method"] not in ("soft", "hard", "none"):
-            raise ValueError(f"test_cfg.nms_method must be 'soft', 'hard' or 'none', got {test_cfg['nms_method']!r}")
 
         spec = BackboneSpec(
             input_dim=input_dim, embd_dim=embd_dim, n_head=n_head, embd_kernel_size=embd_kernel_size,
@@ -107,6 +108,13 @@ class LocPointTransformer(nn.Module):
             options=dict(backbone or {}),
         )
         self.backbone = BACKBONES.get(backbone_type).from_spec(spec)
+        self.fpn_strides = list(self.backbone.strides[fpn_start_level:])
+        self.max_div_factor = max_div_factor(self.backbone.strides, self.mha_win_size)
+        if max_seq_len % self.max_div_factor != 0:
+            raise ValueError(
+                f"max_seq_len {max_seq_len} must be divisible by {self.max_div_factor} "
+                "(the largest pyramid stride times the attention window chunk)"
+            )
         self.neck = NECKS.build(
             fpn_type, in_channels=[self.backbone.out_channels] * len(self.backbone.strides),
             out_channel=fpn_dim, scale_factor=scale_factor, start_level=fpn_start_level, with_ln=fpn_with_ln,
