@@ -10,7 +10,7 @@ import numpy as np
 
 from .average_precision import average_precision_per_class
 from .ground_truth import GroundTruth, GroundTruthSource, load_ground_truth
-from .matching import GroundTruthGroups, class_sorted_order, greedy_match
+from .matching import GroundTruthGroups, class_sorted_order, greedy_match, index_lookup
 from .predictions import Predictions, PredictionsLike, to_predictions
 from .recall import recall_at_kx
 
@@ -136,8 +136,7 @@ def evaluate_detection(
 
     pred_video, num_videos, unknown = _video_codes(gt, preds)
     # ground-truth class index of each prediction; -1 for classes absent from this split's ground truth
-    pos = np.minimum(np.searchsorted(class_ids, preds.pred_label), num_classes - 1)
-    class_of_pred = np.where(class_ids[pos] == preds.pred_label, pos, -1)
+    class_of_pred = index_lookup(class_ids, preds.pred_label)
     messages = _input_warnings(gt, preds, pred_video, unknown, class_of_pred)
     scored = class_of_pred >= 0
     p_class, p_video = class_of_pred[scored], pred_video[scored]
@@ -151,10 +150,10 @@ def evaluate_detection(
     num_positives = np.bincount(gt_class, minlength=num_classes)
 
     order, class_offsets = class_sorted_order(p_class, p_score, num_classes)
-    pred_key = p_class.astype(np.int64) * num_videos + p_video
-    tp = greedy_match(groups, grouped_start, grouped_end, pred_key[order], p_start[order], p_end[order], thresholds)
+    pred_group = groups.group_of(p_class.astype(np.int64) * num_videos + p_video)
+    tp = greedy_match(groups, grouped_start, grouped_end, pred_group[order], p_start[order], p_end[order], thresholds)
     ap = average_precision_per_class(tp, class_offsets, num_positives)
-    recall = recall_at_kx(groups, grouped_start, grouped_end, gt_class, pred_key, p_start, p_end, p_score,
+    recall = recall_at_kx(groups, grouped_start, grouped_end, gt_class, pred_group, p_start, p_end, p_score,
                           thresholds, top_k, num_classes)
 
     num_predictions = np.diff(class_offsets)
