@@ -159,3 +159,17 @@ def test_interpolation_matches_reference_on_random_curves():
         recall = np.sort(rng.integers(0, 5, (3, n)), axis=1) / 4.0
         got = interpolated_average_precision(precision, recall)
         assert [got[t] for t in range(3)] == [ref_interpolated_prec_rec(precision[t], recall[t]) for t in range(3)]
+
+
+def test_zero_length_instances_kept_behave_as_in_the_references():
+    """With duplicates kept, a zero-length prediction on a zero-length instance has tIoU 0/0 = NaN;
+    the references' `tiou < thr` test lets it match, and their Recall@kx's `>=` does not."""
+    db = {"v": {"subset": "test", "annotations": [{"segment": [5, 5], "label_id": 0}, {"segment": [0, 10], "label_id": 0},
+                                                   {"segment": [5, 5], "label_id": 0}]}}
+    preds = {"video-id": ["v", "v", "v"], "t-start": np.array([5.0, 5.0, 0.0]), "t-end": np.array([5.0, 5.0, 10.0]),
+             "label": np.array([0, 0, 0]), "score": np.array([0.9, 0.8, 0.7])}
+    thresholds = np.array([0.3, 0.5])
+    ap, recall, _ = ref_evaluate(db, None, preds, thresholds, remove_duplicates=False)
+    result = evaluate_detection({"database": db}, preds, thresholds, remove_duplicates=False)
+    assert np.array_equal(result.ap, ap) and np.array_equal(result.recall, recall)
+    assert ap[0, 0] == 1.0 and recall[0, 0, 0] == 1 / 3
