@@ -145,14 +145,28 @@ def greedy_match(
     entry_gt = gt_groups.starts[rows_group][entry_row] + entry_pos  # grouped ground-truth position, (E,)
     entry_pred = rows[entry_row]
     tiou = segment_tiou(pred_start[entry_pred], pred_end[entry_pred], gt_start[entry_gt], gt_end[entry_gt])
-    _sort_rows_like_reference(tiou, entry_gt, offsets, rows_n)
 
-    locked = np.zeros((num_thr, gt_start.shape[0]), dtype=bool)
-    round_bounds = np.searchsorted(rows_rank, np.arange(rows_rank[-1] + 2))
+    # An entry below the lowest threshold can never match ("not below" rather than ">=": a NaN
+    # tIoU passes the references' `tiou < thr` test). Only the order among the other entries of
+    # a row matters, and only rows with two or more of them need the references' argsort.
+    lowest = thresholds.min()
+    eligible = ~(tiou < lowest)
+    rows_eligible = np.bincount(entry_row, weights=eligible, minlength=rows.shape[0]).astype(np.int64)
+    _sort_rows_like_reference(tiou, entry_gt, offsets, rows_n, rows_eligible >= 2)
+    eligible = ~(tiou < lowest)
+    keep_rows = rows_eligible > 0
+    rows, rows_rank = rows[keep_rows], rows_rank[keep_rows]
+    if rows.shape[0] == 0:
+        return tp
+    tiou, entry_gt = tiou[eligible], entry_gt[eligible]  # (E',) still row by row, in preference order
+    offsets = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(rows_eligible[keep_rows])
+
+    locked = np.zeros((num_thr, gt_start.shape[0] + 1), dtype=bool)  # last column: a sink for misses
+    round_bounds = np.flatnonzero(np.diff(rows_rank, prepend=-1, append=rows_rank[-1] + 1))
     for a, b in zip(round_bounds[:-1], round_bounds[1:]):
         ea, eb = offsets[a], offsets[b]
         round_tiou, round_gt = tiou[ea:eb], entry_gt[ea:eb]
-        # "not below" rather than ">=": a NaN tIoU passes the references' `tiou < thr` test too
         ok = ~(round_tiou[None, :] < thresholds[:, None])  # (T, E_j)
         if a > 0:  # in the first round nothing is matched yet
             ok &= ~locked[:, round_gt]
@@ -161,20 +175,21 @@ def greedy_match(
         first = np.minimum.reduceat(np.where(ok, position, np.int32(width)), offsets[a:b] - ea, axis=1)  # (T, R_j)
         hit = first < width
         tp[:, rows[a:b]] = hit
-        thr_idx, row_idx = np.nonzero(hit)
-        locked[thr_idx, round_gt[first[thr_idx, row_idx]]] = True
+        # the instance each hit takes; misses write into the sink column
+        taken = np.where(hit, round_gt[np.minimum(first, width - 1)], gt_start.shape[0])  # (T, R_j)
+        locked[np.arange(num_thr)[:, None], taken] = True
     return tp
 
 
-def _sort_rows_like_reference(tiou: np.ndarray, entry_gt: np.ndarray, offsets: np.ndarray, rows_n: np.ndarray) -> None:
-    """Reorder each row's entries by the reversed default argsort of its tIoUs, in place.
+def _sort_rows_like_reference(tiou: np.ndarray, entry_gt: np.ndarray, offsets: np.ndarray, rows_n: np.ndarray,
+                              selected: np.ndarray) -> None:
+    """Reorder the selected rows' entries by the reversed default argsort of their tIoUs, in place.
 
-    Rows of equal length are sorted together: one 2-D argsort per distinct length.
+    The argsort sees the whole row, as in the references; rows of equal length are sorted
+    together, one 2-D argsort per distinct length.
     """
-    for n in np.unique(rows_n):
-        if n == 1:
-            continue  # a single entry is its own order
-        cols = offsets[:-1][rows_n == n][:, None] + np.arange(n)  # (S, n)
+    for n in np.unique(rows_n[selected]):
+        cols = offsets[:-1][selected & (rows_n == n)][:, None] + np.arange(n)  # (S, n)
         row_tiou = tiou[cols]
         order = np.argsort(row_tiou, axis=1)[:, ::-1]
         tiou[cols] = np.take_along_axis(row_tiou, order, axis=1)

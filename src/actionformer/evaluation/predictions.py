@@ -48,9 +48,10 @@ def _to_numpy(values: Any) -> np.ndarray:
 
 
 def _video_codes(video_per_prediction: Sequence[Any]) -> tuple:
-    index: Dict[str, int] = {}
-    codes = [index.setdefault(str(v), len(index)) for v in video_per_prediction]
-    return list(index), np.asarray(codes, dtype=np.int64)
+    """(distinct video ids, (N,) index of each prediction's video)."""
+    index = {key: i for i, key in enumerate(dict.fromkeys(video_per_prediction))}
+    codes = np.fromiter(map(index.__getitem__, video_per_prediction), dtype=np.int64, count=len(video_per_prediction))
+    return [str(key) for key in index], codes
 
 
 def _float_column(values: Any, name: str, source: str) -> np.ndarray:
