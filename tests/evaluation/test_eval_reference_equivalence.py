@@ -32,6 +32,16 @@ def test_identical_to_reference_on_seeded_cases(seed, split):
     assert np.array_equal(result.mAP, ap.mean(axis=1)) and result.average_mAP == ap.mean(axis=1).mean()
 
 
+@pytest.mark.parametrize("thresholds", [[0.0, 0.95, 0.5], list(np.linspace(0.5, 0.95, 10)), [1.0]])
+@pytest.mark.parametrize("seed", range(3))
+def test_identical_for_unusual_thresholds(seed, thresholds):
+    """Unsorted, zero (every overlap, even none, passes) and one (exact hits only)."""
+    gt, preds = make_case(50 + seed, num_videos=8, preds_per_video=20, max_gt=6)
+    ap, recall, _ = ref_evaluate(gt["database"], None, preds, thresholds)
+    result = evaluate_detection(gt, preds, thresholds)
+    assert np.array_equal(result.ap, ap) and np.array_equal(result.recall, recall)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_identical_to_the_official_script_without_duplicate_removal(seed):
     """The official script keeps every instance and orders classes by first appearance."""
