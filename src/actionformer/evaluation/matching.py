@@ -116,6 +116,42 @@ def ragged_arange(counts: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarra
     return offsets, row, np.arange(offsets[-1]) - offsets[row]
 
 
+@dataclass(frozen=True)
+class _Candidates:
+    """Predictions that can match, by round, with their ground-truth entries in preference order."""
+
+    rows: np.ndarray  # (R,) prediction index, sorted by round (= rank inside the group)
+    rows_rank: np.ndarray  # (R,)
+    offsets: np.ndarray  # (R + 1,) each row's entries: offsets[r]:offsets[r + 1]
+    tiou: np.ndarray  # (E,)
+    entry_gt: np.ndarray  # (E,) grouped ground-truth position
+
+
+def _candidates(gt_groups: GroundTruthGroups, gt_start: np.ndarray, gt_end: np.ndarray, pred_group: np.ndarray,
+                pred_start: np.ndarray, pred_end: np.ndarray, lowest: float) -> _Candidates:
+    candidates = np.flatnonzero(pred_group >= 0)  # predictions whose group has ground truth
+    group = pred_group[candidates]
+    rank = _rank_within_groups(group)
+    by_round = stable_argsort(rank)
+    rows, rows_rank, rows_group = candidates[by_round], rank[by_round], group[by_round]
+    rows_n = gt_groups.counts[rows_group]
+    offsets, entry_row, entry_pos = ragged_arange(rows_n)
+    entry_gt = gt_groups.starts[rows_group][entry_row] + entry_pos  # (E,)
+    entry_pred = rows[entry_row]
+    tiou = segment_tiou(pred_start[entry_pred], pred_end[entry_pred], gt_start[entry_gt], gt_end[entry_gt])
+    # An entry below the lowest threshold can never match ("not below" rather than ">=": a NaN
+    # tIoU passes the references' `tiou < thr` test). Only the order among the other entries of
+    # a row matters, and only rows with two or more of them need the references' argsort.
+    eligible = ~(tiou < lowest)
+    rows_eligible = np.bincount(entry_row, weights=eligible, minlength=rows.shape[0]).astype(np.int64)
+    _sort_rows_like_reference(tiou, entry_gt, offsets, rows_n, rows_eligible >= 2)
+    eligible = ~(tiou < lowest)
+    keep = rows_eligible > 0
+    kept_offsets = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+    kept_offsets[1:] = np.cumsum(rows_eligible[keep])
+    return _Candidates(rows[keep], rows_rank[keep], kept_offsets, tiou[eligible], entry_gt[eligible])
+
+
 def greedy_match(
     gt_groups: GroundTruthGroups,
     gt_start: np.ndarray,
@@ -131,52 +167,26 @@ def greedy_match(
     ``gt_start`` / ``gt_end`` are in grouped order.
     """
     thresholds = np.asarray(tiou_thresholds, dtype=np.float64)
-    num_thr, num_pred = thresholds.shape[0], pred_group.shape[0]
-    tp = np.zeros((num_thr, num_pred), dtype=bool)
-    candidates = np.flatnonzero(pred_group >= 0)  # predictions whose group has ground truth
-    if candidates.shape[0] == 0:
+    num_thr, num_gt = thresholds.shape[0], gt_start.shape[0]
+    tp = np.zeros((num_thr, pred_group.shape[0]), dtype=bool)
+    cand = _candidates(gt_groups, gt_start, gt_end, pred_group, pred_start, pred_end, thresholds.min())
+    if cand.rows.shape[0] == 0:
         return tp
-    group = pred_group[candidates]
-    rank = _rank_within_groups(group)
-    by_round = stable_argsort(rank)
-    rows, rows_rank, rows_group = candidates[by_round], rank[by_round], group[by_round]
-    rows_n = gt_groups.counts[rows_group]
-    offsets, entry_row, entry_pos = ragged_arange(rows_n)
-    entry_gt = gt_groups.starts[rows_group][entry_row] + entry_pos  # grouped ground-truth position, (E,)
-    entry_pred = rows[entry_row]
-    tiou = segment_tiou(pred_start[entry_pred], pred_end[entry_pred], gt_start[entry_gt], gt_end[entry_gt])
-
-    # An entry below the lowest threshold can never match ("not below" rather than ">=": a NaN
-    # tIoU passes the references' `tiou < thr` test). Only the order among the other entries of
-    # a row matters, and only rows with two or more of them need the references' argsort.
-    lowest = thresholds.min()
-    eligible = ~(tiou < lowest)
-    rows_eligible = np.bincount(entry_row, weights=eligible, minlength=rows.shape[0]).astype(np.int64)
-    _sort_rows_like_reference(tiou, entry_gt, offsets, rows_n, rows_eligible >= 2)
-    eligible = ~(tiou < lowest)
-    keep_rows = rows_eligible > 0
-    rows, rows_rank = rows[keep_rows], rows_rank[keep_rows]
-    if rows.shape[0] == 0:
-        return tp
-    tiou, entry_gt = tiou[eligible], entry_gt[eligible]  # (E',) still row by row, in preference order
-    offsets = np.zeros(rows.shape[0] + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(rows_eligible[keep_rows])
-
-    locked = np.zeros((num_thr, gt_start.shape[0] + 1), dtype=bool)  # last column: a sink for misses
-    round_bounds = np.flatnonzero(np.diff(rows_rank, prepend=-1, append=rows_rank[-1] + 1))
+    locked = np.zeros((num_thr, num_gt + 1), dtype=bool)  # last column: a sink for misses
+    round_bounds = np.flatnonzero(np.diff(cand.rows_rank, prepend=-1, append=cand.rows_rank[-1] + 1))
     for a, b in zip(round_bounds[:-1], round_bounds[1:]):
-        ea, eb = offsets[a], offsets[b]
-        round_tiou, round_gt = tiou[ea:eb], entry_gt[ea:eb]
+        ea, eb = cand.offsets[a], cand.offsets[b]
+        round_tiou, round_gt = cand.tiou[ea:eb], cand.entry_gt[ea:eb]
         ok = ~(round_tiou[None, :] < thresholds[:, None])  # (T, E_j)
         if a > 0:  # in the first round nothing is matched yet
             ok &= ~locked[:, round_gt]
         width = eb - ea
-        position = np.arange(width, dtype=np.int32)
-        first = np.minimum.reduceat(np.where(ok, position, np.int32(width)), offsets[a:b] - ea, axis=1)  # (T, R_j)
+        position = np.where(ok, np.arange(width, dtype=np.int32), np.int32(width))  # (T, E_j)
+        first = np.minimum.reduceat(position, cand.offsets[a:b] - ea, axis=1)  # (T, R_j)
         hit = first < width
-        tp[:, rows[a:b]] = hit
+        tp[:, cand.rows[a:b]] = hit
         # the instance each hit takes; misses write into the sink column
-        taken = np.where(hit, round_gt[np.minimum(first, width - 1)], gt_start.shape[0])  # (T, R_j)
+        taken = np.where(hit, round_gt[np.minimum(first, width - 1)], num_gt)  # (T, R_j)
         locked[np.arange(num_thr)[:, None], taken] = True
     return tp
 
