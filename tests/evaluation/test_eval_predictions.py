@@ -40,6 +40,17 @@ def test_seed_dict_of_arrays():
     assert preds.videos == ["a", "b"] and preds.pred_video.tolist() == [0, 1, 0]
 
 
+def test_data_frame_like_object():
+    class Frame:  # what the seed's evaluator also accepted: a pandas DataFrame (pandas is not needed)
+        columns = ["video-id", "t-start", "t-end", "label", "score"]
+
+        def __getitem__(self, key):
+            return {"video-id": ["a"], "t-start": [1.0], "t-end": [2.0], "label": [2], "score": [0.5]}[key]
+
+    preds = to_predictions(Frame())
+    assert preds.videos == ["a"] and preds.pred_label.tolist() == [2]
+
+
 @pytest.mark.parametrize("preds, message", [
     ({"results": {"a": [{"label": "Jmup", "score": 0.5, "segment": [1, 2]}]}}, "unknown label name 'Jmup'.*Did you mean 'Jump'"),
     ({"results": {"a": [{"label": "Jump", "score": float("nan"), "segment": [1, 2]}]}}, "score is NaN"),

@@ -222,6 +222,8 @@ def to_predictions(preds: PredictionsLike, label_to_id: Optional[Mapping[str, in
         result = from_json(data, label_to_id, source=str(preds))
     elif isinstance(preds, Mapping) and "video-id" in preds:
         result = from_arrays_dict(preds)
+    elif hasattr(preds, "columns") and "video-id" in list(preds.columns):  # a data frame, as the seed accepted
+        result = from_arrays_dict({key: list(preds[key]) for key in preds.columns})
     elif isinstance(preds, Mapping):
         result = from_json(preds, label_to_id)
     elif isinstance(preds, (list, tuple)):
