@@ -183,3 +183,13 @@ def test_zero_length_instances_kept_behave_as_in_the_references():
     result = evaluate_detection({"database": db}, preds, thresholds, remove_duplicates=False)
     assert np.array_equal(result.ap, ap) and np.array_equal(result.recall, recall)
     assert ap[0, 0] == 1.0 and recall[0, 0, 0] == 1 / 3
+
+
+def test_identical_when_pairs_are_built_in_many_small_chunks(monkeypatch):
+    from actionformer.evaluation import matching
+
+    monkeypatch.setattr(matching, "_CHUNK", 7)
+    gt, preds = make_case(77, num_videos=8, preds_per_video=30, max_gt=8)
+    ap, recall, _ = ref_evaluate(gt["database"], None, preds, THRESHOLDS)
+    result = evaluate_detection(gt, preds, THRESHOLDS)
+    assert np.array_equal(result.ap, ap) and np.array_equal(result.recall, recall)

@@ -135,21 +135,47 @@ def _candidates(gt_groups: GroundTruthGroups, gt_start: np.ndarray, gt_end: np.n
     by_round = stable_argsort(rank)
     rows, rows_rank, rows_group = candidates[by_round], rank[by_round], group[by_round]
     rows_n = gt_groups.counts[rows_group]
+    # (prediction, instance) pairs are built a chunk of rows at a time, to bound memory
+    row_ends = np.cumsum(rows_n)
+    bounds = np.unique(np.concatenate([[0], np.searchsorted(row_ends, np.arange(_CHUNK, row_ends[-1], _CHUNK)),
+                                       [rows.shape[0]]])) if rows.shape[0] else np.zeros(1, dtype=np.int64)
+    kept_n, tious, gts = [], [], []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        n_eligible, tiou, entry_gt = _eligible_entries(gt_groups, gt_start, gt_end, rows[a:b], rows_group[a:b],
+                                                       rows_n[a:b], pred_start, pred_end, lowest)
+        kept_n.append(n_eligible)
+        tious.append(tiou)
+        gts.append(entry_gt)
+    n_eligible = np.concatenate(kept_n) if kept_n else np.zeros(0, dtype=np.int64)
+    keep = n_eligible > 0
+    offsets = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(n_eligible[keep])
+    empty = np.zeros(0)
+    return _Candidates(rows[keep], rows_rank[keep], offsets, np.concatenate(tious) if tious else empty,
+                       np.concatenate(gts) if gts else empty.astype(np.int64))
+
+
+_CHUNK = 1 << 22  # (prediction, instance) pairs per chunk
+
+
+def _eligible_entries(gt_groups: GroundTruthGroups, gt_start: np.ndarray, gt_end: np.ndarray, rows: np.ndarray,
+                      rows_group: np.ndarray, rows_n: np.ndarray, pred_start: np.ndarray, pred_end: np.ndarray,
+                      lowest: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(eligible entries per row, their tIoUs and grouped instances, row by row in preference order).
+
+    An entry below the lowest threshold can never match ("not below" rather than ">=": a NaN tIoU
+    passes the references' `tiou < thr` test). Only the order among the other entries of a row
+    matters, and only rows with two or more of them need the references' argsort of the row.
+    """
     offsets, entry_row, entry_pos = ragged_arange(rows_n)
     entry_gt = gt_groups.starts[rows_group][entry_row] + entry_pos  # (E,)
     entry_pred = rows[entry_row]
     tiou = segment_tiou(pred_start[entry_pred], pred_end[entry_pred], gt_start[entry_gt], gt_end[entry_gt])
-    # An entry below the lowest threshold can never match ("not below" rather than ">=": a NaN
-    # tIoU passes the references' `tiou < thr` test). Only the order among the other entries of
-    # a row matters, and only rows with two or more of them need the references' argsort.
     eligible = ~(tiou < lowest)
-    rows_eligible = np.bincount(entry_row, weights=eligible, minlength=rows.shape[0]).astype(np.int64)
-    _sort_rows_like_reference(tiou, entry_gt, offsets, rows_n, rows_eligible >= 2)
+    n_eligible = np.bincount(entry_row, weights=eligible, minlength=rows.shape[0]).astype(np.int64)
+    _sort_rows_like_reference(tiou, entry_gt, offsets, rows_n, n_eligible >= 2)
     eligible = ~(tiou < lowest)
-    keep = rows_eligible > 0
-    kept_offsets = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
-    kept_offsets[1:] = np.cumsum(rows_eligible[keep])
-    return _Candidates(rows[keep], rows_rank[keep], kept_offsets, tiou[eligible], entry_gt[eligible])
+    return n_eligible, tiou[eligible], entry_gt[eligible]
 
 
 def greedy_match(
