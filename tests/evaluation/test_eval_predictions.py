@@ -62,6 +62,12 @@ def test_data_frame_like_object():
     ({"video-id": ["a"], "t-start": [0.0]}, "missing key"),
     ({"video-id": ["a", "b"], "t-start": [0.0], "t-end": [1.0], "label": [0], "score": [1.0]}, "differ in length"),
     (42, "cannot read predictions of type int"),
+    ([{"video_id": "a", "segments": np.zeros((2, 3)), "scores": np.zeros(2), "labels": np.zeros(2, int)}],
+     "segments must be \\(K, 2\\)"),
+    ([{"video_id": "a", "segments": np.zeros((2, 2)), "scores": np.zeros(3), "labels": np.zeros(2, int)}],
+     "differ in length"),
+    ([{"video_id": "a", "segments": np.zeros((1, 2)), "scores": np.zeros(1), "labels": np.array([0.5])}],
+     "integer class ids"),
 ])
 def test_bad_predictions_get_a_clear_error(preds, message):
     with pytest.raises(EvaluationInputError, match=message):

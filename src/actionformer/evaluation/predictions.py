@@ -101,7 +101,10 @@ def from_detections(detections: Sequence[Mapping[str, Any]], source: str = "dete
             raise EvaluationInputError(
                 f"{source}: each detection must be a dict with video_id, segments, scores, labels")
         vid = str(item["video_id"])
-        segs = _to_numpy(item["segments"]).reshape(-1, 2)  # (K, 2)
+        segs = _to_numpy(item["segments"])
+        if segs.size and (segs.ndim != 2 or segs.shape[1] != 2):
+            raise EvaluationInputError(f"{source}: video '{vid}': segments must be (K, 2), got shape {segs.shape}")
+        segs = segs.reshape(-1, 2)  # (K, 2)
         item_scores = _to_numpy(item["scores"]).reshape(-1)
         item_labels = _to_numpy(item["labels"]).reshape(-1)
         if not (segs.shape[0] == item_scores.shape[0] == item_labels.shape[0]):
