@@ -240,3 +240,11 @@ def test_matches_original_loops_when_ties_meet_dropped_candidates(multiclass):
         args = (segs, scores, cls, 0.3, 0.3, 200)
         kwargs = dict(use_soft_nms=True, multiclass=multiclass, voting_thresh=0.0)
         _assert_same(batched_nms(*args, **kwargs), reference_batched_nms(*args, **kwargs), False)
+
+
+def test_half_precision_input_is_widened_to_float32():
+    segs = torch.tensor([[0.0, 10.0], [1.0, 11.0]], dtype=torch.bfloat16)
+    out = batched_nms(segs, torch.tensor([0.9, 0.8], dtype=torch.bfloat16),
+                      torch.zeros(2, dtype=torch.long), 0.5, 0.001, 10)
+    assert out[0].dtype == out[1].dtype == torch.float32
+    assert out[1][0].item() == pytest.approx(0.9, abs=1e-2)
