@@ -248,3 +248,11 @@ def test_half_precision_input_is_widened_to_float32():
                       torch.zeros(2, dtype=torch.long), 0.5, 0.001, 10)
     assert out[0].dtype == out[1].dtype == torch.float32
     assert out[1][0].item() == pytest.approx(0.9, abs=1e-2)
+
+
+@pytest.mark.parametrize("multiclass", [True, False])
+def test_hard_nms_with_everything_below_min_score_is_empty(multiclass):
+    segs, scores = _t([[0, 1], [5, 6]]), _t([0.01, 0.02])
+    out = batched_nms(segs, scores, torch.tensor([0, 1]), 0.5, 0.05, 10, use_soft_nms=False,
+                      multiclass=multiclass)
+    assert [tuple(x.shape) for x in out] == [(0, 2), (0,), (0,)]

@@ -195,8 +195,9 @@ def hard_nms_packed(
             x1[row_ids, pick, None], x2[row_ids, pick, None], length[row_ids, pick, None],
             x1, x2, length,
         )
-        # the kept slot and everything before it leave the candidate pool
-        selectable &= (iou < threshold) & (columns[None, :] > pick[:, None])
+        # the kept slot and everything before it leave the candidate pool; written as
+        # "not >=" so that a NaN IoU suppresses nothing, as in the original
+        selectable &= ~(iou >= threshold) & (columns[None, :] > pick[:, None])
     return kept_index, kept_count
 
 
