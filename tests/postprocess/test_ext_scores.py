@@ -99,3 +99,42 @@ def test_unwrapped_file_and_v_prefix(tmp_path):
     scores = load_external_scores(path)
     assert "abc" in scores and "v_abc" in scores
     assert scores.get("abc").tolist() == [0.2, 0.8]
+
+
+def _original_style_fusion(flat, class_scores, num_pred, topk):
+    """The original's steps, spelled out: group by sorted video id, top num_pred, top-k classes."""
+    out = {"video-id": [], "t-start": [], "t-end": [], "label": [], "score": []}
+    for vid in sorted(set(flat["video-id"])):
+        rows = [i for i, v in enumerate(flat["video-id"]) if v == vid]
+        score = np.array([float(flat["score"][i]) for i in rows])
+        seg = np.array([[float(flat["t-start"][i]), float(flat["t-end"][i])] for i in rows])
+        keep = np.argsort(score)[::-1][:num_pred]
+        score, seg = score[keep], seg[keep]
+        cls = np.asarray(class_scores[vid])
+        top = np.argsort(cls)[::-1][:topk]
+        out["score"].append(np.sqrt(cls[top][:, None] @ score[None, :]).flatten())
+        out["t-start"].append(np.tile(seg, (topk, 1))[:, 0])
+        out["t-end"].append(np.tile(seg, (topk, 1))[:, 1])
+        out["label"].append(np.tile(top[:, None], (1, len(score))).flatten())
+        out["video-id"].extend([vid] * len(score) * topk)
+    return {k: (v if k == "video-id" else np.concatenate(v)) for k, v in out.items()}
+
+
+def test_flat_fusion_matches_the_original_steps_on_random_data(tmp_path):
+    rng = np.random.default_rng(0)
+    vids = [f"vid{i:03d}" for i in range(30)]
+    class_scores = {v: rng.random(200).tolist() for v in vids}
+    path = tmp_path / "scores.json"
+    path.write_text(json.dumps({"results": class_scores}))
+    n = 3000
+    starts = rng.uniform(0, 100, n).astype(np.float32)
+    flat = {
+        "video-id": [vids[i] for i in rng.integers(0, len(vids), n)],
+        "t-start": starts, "t-end": starts + rng.uniform(1, 20, n).astype(np.float32),
+        "label": np.zeros(n, dtype=np.int64), "score": rng.random(n).astype(np.float32),
+    }
+    ours = fuse_external_scores(flat, path, num_pred=50, topk=3)
+    expected = _original_style_fusion(flat, class_scores, 50, 3)
+    assert ours["video-id"] == expected["video-id"]
+    for key in ("t-start", "t-end", "label", "score"):
+        np.testing.assert_array_equal(ours[key], expected[key])
