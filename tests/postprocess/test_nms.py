@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actionformer.postprocess import batched_nms, seg_voting
+from actionformer.postprocess import batched_nms
 from nms_reference_loops import reference_batched_nms
 
 
@@ -151,33 +151,6 @@ def test_float64_input_stays_float64():
     out = batched_nms(segs, torch.tensor([0.9, 0.8], dtype=torch.float64),
                       torch.zeros(2, dtype=torch.long), 0.5, 0.001, 10)
     assert out[0].dtype == out[1].dtype == torch.float64
-
-
-# ---------------------------------------------------------------- voting
-def test_voting_refines_kept_segment_with_neighbours():
-    segs, scores = _t([[0, 10], [1, 11]]), _t([0.9, 0.3])
-    out_segs, out_scores, _ = batched_nms(segs, scores, torch.zeros(2, dtype=torch.long),
-                                          0.5, 0.001, 10, use_soft_nms=False, multiclass=False,
-                                          voting_thresh=0.75)
-    iou = 9 / 11
-    w = torch.tensor([0.9 * 1.0, 0.3 * iou], dtype=torch.float64)
-    expected = (w[:, None] * segs.double()).sum(0) / w.sum()
-    assert out_scores.tolist() == pytest.approx([0.9])
-    torch.testing.assert_close(out_segs[0].double(), expected, atol=1e-5, rtol=0)
-
-
-def test_voting_only_class_agnostic_and_only_when_enabled():
-    segs, scores = _t([[0, 10], [1, 11]]), _t([0.9, 0.3])
-    cls = torch.zeros(2, dtype=torch.long)
-    for kwargs in ({"multiclass": True, "voting_thresh": 0.75},
-                   {"multiclass": False, "voting_thresh": 0.0}):
-        out = batched_nms(segs, scores, cls, 0.5, 0.001, 10, use_soft_nms=False, **kwargs)
-        assert out[0].tolist() == [[0, 10]]
-
-
-def test_voting_ignores_neighbours_below_threshold():
-    refined = seg_voting(_t([[0, 10]]), _t([[0, 10], [5, 15]]), _t([0.9, 0.9]), 0.5)
-    assert refined.tolist() == [[0, 10]]  # IoU 1/3 < 0.5
 
 
 # ---------------------------------------------------------------- exactness vs the original's loops
