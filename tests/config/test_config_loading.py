@@ -6,7 +6,7 @@ import copy
 
 import pytest
 import yaml
-from conftest import ORIGINAL_NAMES, assert_contains
+from config_testutils import ORIGINAL_NAMES, assert_contains
 
 from actionformer.config import (
     ConfigurationError,
