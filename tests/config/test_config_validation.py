@@ -368,3 +368,36 @@ def test_default_config_fails_only_on_missing_derived_fields():
     with pytest.raises(ConfigurationError) as err:
         validate_config(load_default_config())
     assert all(p.startswith("model.") and "filled in from" in p for p in err.value.problems)
+
+
+def _suggestion(message: str) -> int:
+    return int(message.rsplit(" ", 1)[-1])
+
+
+def test_max_seq_len_suggestions_always_validate():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=30, deadline=None)
+    @hypothesis.given(scale=st.sampled_from([1, 2, 4]), branch=st.integers(0, 5),
+                      window=st.sampled_from([-1, 1, 3, 4, 5, 9, 19]),
+                      max_len=st.integers(1, 4000))
+    def check(scale, branch, window, max_len):
+        levels = branch + 1
+        ranges = [[0, 4 * 2 ** i] for i in range(levels)]
+        base = [f"model.scale_factor={scale}", f"model.backbone_arch=[2, 2, {branch}]",
+                f"model.regression_range={ranges}", f"model.n_mha_win_size={window}"]
+        cfg = resolved(*base, f"dataset.max_seq_len={max_len}")
+        need = [(scale ** lvl) * ((window // 2) * 2 if window > 1 else 1) for lvl in range(levels)]
+        expect_ok = all(max_len % d == 0 for d in need)
+        try:
+            validate_config(cfg)
+            assert expect_ok
+        except ConfigurationError as err:
+            assert not expect_ok
+            (message,) = err.problems
+            fixed = _suggestion(message)
+            assert all(fixed % d == 0 for d in need)
+            validate_config(resolved(*base, f"dataset.max_seq_len={fixed}"))
+
+    check()
