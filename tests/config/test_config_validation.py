@@ -290,7 +290,8 @@ def test_empty_class_ids_must_exist():
     "train_cfg.cls_prior_prob=1", "train_cfg.dropout=1.0", "test_cfg.pre_nms_topk=0",
     "test_cfg.nms_sigma=0", "dataset.default_fps=0", "dataset.feat_stride=0",
     "opt.early_stop_epochs=0", "trainer.accum_steps=0", "trainer.ema_decay=1.5",
-    "custom_imports=[1]", "devices=[]",
+    "custom_imports=[1]", "custom_imports=[my-module]", "custom_imports=[./plugins]",
+    "devices=[]", "devices=[-1]",
 ])
 def test_impossible_values(override):
     key = override.split("=")[0]
@@ -401,3 +402,8 @@ def test_max_seq_len_suggestions_always_validate():
             validate_config(resolved(*base, f"dataset.max_seq_len={fixed}"))
 
     check()
+
+
+def test_module_names_and_device_ids():
+    validate_config(resolved("custom_imports=[my_project.datasets, plugin_2]",
+                             "devices=[0, 'cuda:1']"))
