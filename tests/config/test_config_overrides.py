@@ -65,3 +65,15 @@ def test_override_through_a_value_is_an_error_and_all_are_reported():
         "override 'opt.epochs.x=5': opt.epochs is a value, not a section",
         "override 'bad': expected KEY.PATH=VALUE, e.g. opt.epochs=5",
     ]
+
+
+def test_add_override_argument_collects_every_set():
+    import argparse
+
+    from actionformer.config import add_override_argument
+
+    parser = argparse.ArgumentParser()
+    add_override_argument(parser)
+    args = parser.parse_args(["--set", "opt.epochs=5", "a.b=1", "--set", "c.d=[1,2]"])
+    assert args.set == ["opt.epochs=5", "a.b=1", "c.d=[1,2]"]
+    assert parser.parse_args([]).set == []
