@@ -138,9 +138,13 @@ def main() -> None:
                     "cpus": os.cpu_count(), "torch": torch.__version__,
                     "numpy": np.__version__, "threads": 1},
         "repeats": args.repeats,
+        "load_average_1min": os.getloadavg()[0],
+        "statistic": "median over repeats (after one warm-up), milliseconds",
         "rows": rows,
     }, indent=2))
-    print(f"\nwritten {RESULTS}")
+    print(f"\n1-min load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+          f" (median of {args.repeats} runs, 1 torch thread)")
+    print(f"written {RESULTS}")
 
 
 if __name__ == "__main__":
