@@ -13,3 +13,10 @@ def test_importing_evaluation_pulls_in_neither_torch_nor_pandas():
             "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(SRC)}, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_public_name_resolves_to_our_evaluator():
+    import actionformer
+    from actionformer.evaluation import ANETdetection
+
+    assert actionformer.ANETdetection is ANETdetection
