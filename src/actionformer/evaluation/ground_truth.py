@@ -171,12 +171,16 @@ def load_ground_truth(
     split: Union[None, str, Sequence[str]] = None,
     label_field: str = "label_id",
     remove_duplicates: bool = True,
+    source_name: Optional[str] = None,
 ) -> GroundTruth:
-    """Read a ground-truth json path or an already-loaded dict; ``split``: subset name(s), any case."""
+    """Read a ground-truth json path or an already-loaded dict; ``split``: subset name(s), any case.
+
+    ``source_name`` names a loaded dict in error messages (e.g. the file it was read from).
+    """
     if isinstance(source, GroundTruth):
         return source
     if isinstance(source, Mapping):
-        data, name = source, "<ground-truth dict>"
+        data, name = source, source_name or "<ground-truth dict>"
     else:
         data, name = read_json_file(source, "ground-truth"), str(source)
     database = data.get("database") if isinstance(data, Mapping) else None
