@@ -84,9 +84,9 @@ def load_external_scores(path: PathLike) -> ExternalScores:
 
 
 def _descending(values: np.ndarray) -> np.ndarray:
-    # ascending stable argsort reversed: equal values come out last-first, as the original's
-    # np.argsort(...)[::-1] does for the short arrays where numpy's default sort is stable
-    return np.argsort(values, kind="stable")[::-1]
+    # the original's very call on the same float64 values: numpy's default sort is not stable
+    # on longer rows (e.g. 200 class scores), so only the same call breaks ties the same way
+    return np.argsort(values)[::-1]
 
 
 def fuse_one_video(
