@@ -34,10 +34,12 @@ def _show_plain(value: object) -> str:
 
 
 def is_int(value: object) -> bool:
+    """An integer of any kind (numpy's too), but not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def is_number(value: object) -> bool:
+    """A real number of any kind (numpy's too), but not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 

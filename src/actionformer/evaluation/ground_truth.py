@@ -48,6 +48,7 @@ class GroundTruth:
         return np.unique(self.gt_label)
 
     def class_name(self, label_id: int) -> str:
+        """The class's name, or its id as text when the file gives no name."""
         return self.id_to_label.get(int(label_id), str(int(label_id)))
 
     def __len__(self) -> int:
