@@ -40,11 +40,12 @@ def test_prints_the_table_and_writes_json(run_cli, tmp_path, gt_file):
     code, stdout, stderr = run_cli("evaluate", gt_file, preds, "--split", "test", "--tiou", "0.5", "0.7",
                                    "--per-class", "--out", out)
     assert code == 0, stderr
+    assert "[RESULTS] Action detection results on toy_gt." in stdout
     assert "|tIoU = 0.50: mAP = 100.00 (%) Recall@1x = 100.00 (%) Recall@5x = 100.00 (%)" in stdout
     assert "Average mAP: 100.00 (%)" in stdout
     assert "AP per class (%)" in stdout and "Jump" in stdout
     saved = json.loads(out.read_text())
-    assert saved["mAP"] == [1.0, 1.0] and saved["split"] == ["test"]
+    assert saved["mAP"] == [1.0, 1.0] and saved["split"] == ["test"] and saved["dataset"] == "toy_gt"
     assert {e["label"] for e in saved["per_class"]} == {"Jump", "Run"}
 
 

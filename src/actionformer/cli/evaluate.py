@@ -114,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
         split = args.split if args.split is not None else _choose_split(data["database"], preds.videos)
         ground_truth = load_ground_truth(data, split=split, remove_duplicates=not args.keep_duplicates,
                                          source_name=args.ground_truth)
-        name = os.path.basename(args.ground_truth).replace(".json", "")
-        result = evaluate_detection(ground_truth, preds, thresholds, args.top_k, dataset_name=name)
+        # named after the file, as the original (the ground truth's source is the file's path)
+        result = evaluate_detection(ground_truth, preds, thresholds, args.top_k)
     except (EvaluationInputError, ValueError) as exc:
         return _error(str(exc))
     for message in result.warnings:
