@@ -68,7 +68,9 @@ def _deep_check(ds, progress: Optional[Callable[[str], None]]) -> (List[Problem]
     """Read every feature file of an ActionDataset once."""
     problems: List[Problem] = []
     lengths: List[int] = []
-    missing = {p.video_id for p in ds.problems if p.field in ("features", "feat_folder")}
+    if ds.feature_source.missing_roots():
+        return problems, lengths  # already reported once, as a dataset error
+    missing = {p.video_id for p in ds.problems if p.field == "features"}
     for i, entry in enumerate(ds.data_list):
         vid = entry["id"]
         if vid in missing:

@@ -51,10 +51,10 @@ class SyntheticSpec:
     seed: int = 0
 
 
-BODY_AMPLITUDE = 4.0  # shared by the two classes of a group, over the whole action
-OWN_AMPLITUDE = 0.3  # class-specific share of the body: too weak to read from one step
-MARKER_AMPLITUDE = 4.0  # onset / offset patterns, a bump of ~2 steps at each boundary
-DRIFT_AMPLITUDE = 2.0
+BODY_AMPLITUDE = 3.0  # shared by the two classes of a group, over the whole action
+OWN_AMPLITUDE = 1.0  # class-specific share of the body: weak in one step, clear over many
+MARKER_AMPLITUDE = 3.0  # onset / offset patterns, a bump of ~2 steps at each boundary
+DRIFT_AMPLITUDE = 1.5
 
 
 @dataclasses.dataclass
@@ -97,7 +97,20 @@ def _bump(length: int, width: float, at_end: bool) -> np.ndarray:
     return np.exp(-0.5 * ((t - centre) / width) ** 2).astype(np.float32)  # (L,)
 
 
-def _place_actions(spec: SyntheticSpec, length: int, rng: np.random.Generator) -> List[Tuple[int, int, int]]:
+class _ClassDeck:
+    """Deals class ids from reshuffled decks, so every class occurs and counts stay balanced."""
+
+    def __init__(self, num_classes: int, rng: np.random.Generator) -> None:
+        self.num_classes, self.rng, self.cards = num_classes, rng, []
+
+    def draw(self) -> int:
+        if not self.cards:
+            self.cards = list(self.rng.permutation(self.num_classes))
+        return int(self.cards.pop())
+
+
+def _place_actions(spec: SyntheticSpec, length: int, rng: np.random.Generator,
+                   deck: _ClassDeck) -> List[Tuple[int, int, int]]:
     """Non-overlapping (start, end, class) in feature steps, at least 2 steps from the borders."""
     count = int(rng.integers(1, spec.max_actions + 1))
     max_len = min(spec.max_action_len, max(spec.min_action_len, length // (count + 1)))
@@ -110,7 +123,7 @@ def _place_actions(spec: SyntheticSpec, length: int, rng: np.random.Generator) -
     out, pos = [], 2
     for gap, n in zip(gaps, lengths):
         start = pos + int(gap)
-        out.append((start, start + int(n), int(rng.integers(spec.num_classes))))
+        out.append((start, start + int(n), deck.draw()))
         pos = start + int(n)
     return out
 
@@ -150,11 +163,12 @@ def generate_videos(spec: SyntheticSpec):
     pat = _patterns(spec, rng)
     names = class_names(spec.num_classes)
     num_val = int(round(spec.num_videos * spec.val_fraction))
+    decks = {subset: _ClassDeck(spec.num_classes, rng) for subset in ("validation", "test")}
     for i in range(spec.num_videos):
         subset = "test" if i >= spec.num_videos - num_val else "validation"
         vid = f"video_{subset}_{i:06d}"
         length = int(rng.integers(spec.min_len, spec.max_len + 1))
-        actions = _place_actions(spec, length, rng)
+        actions = _place_actions(spec, length, rng, decks[subset])
         feats = _video_features(spec, pat, length, actions, rng)
         to_sec = lambda g: round(float(grid_to_seconds(g, spec.fps, spec.feat_stride, spec.num_frames)), 2)
         duration = round(((length - 1) * spec.feat_stride + spec.num_frames) / spec.fps, 2)
@@ -182,9 +196,15 @@ def make_synthetic_dataset(out_dir: str, num_videos: int = 100, num_classes: int
     os.makedirs(feat_dir, exist_ok=True)
     os.makedirs(ann_dir, exist_ok=True)
     database: Dict[str, Any] = {}
-    for vid, _, feats, entry in generate_videos(spec):
+    train_classes = set()
+    for vid, subset, feats, entry in generate_videos(spec):
         np.save(os.path.join(feat_dir, vid + ".npy"), feats)
         database[vid] = entry
+        if subset == "validation":
+            train_classes.update(a["label_id"] for a in entry["annotations"])
+    if len(train_classes) < spec.num_classes:
+        raise ValueError(f"synthetic dataset: only {len(train_classes)} of {spec.num_classes} classes occur in "
+                         "the training videos; raise num_videos or max_actions, or lower num_classes")
     json_file = os.path.join(ann_dir, f"{name}.json")
     with open(json_file, "w", encoding="utf-8") as fid:
         json.dump({"version": "synthetic", "database": database}, fid)
