@@ -112,7 +112,7 @@ class ActionDataset(Dataset):
         label_dict, label_problems = build_label_dict(db, self.class_list)
         self.label_dict = label_dict
         problems = list(db.problems) + label_problems + self._check_classes(label_dict)
-        problems += [Problem(ERROR, "feat_folder", "feature folder / file not found", file=p)
+        problems += [Problem(ERROR, "feat_folder", "feature folder not found (or not an HDF5 file)", file=p)
                      for p in self.feature_source.missing_roots()]
         features_present = not self.feature_source.missing_roots()
         wanted = {s.lower() for s in self.split}
