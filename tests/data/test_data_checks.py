@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import make_cfg, video_entry, write_json
+from data_test_helpers import make_cfg, video_entry, write_json
 
 from actionformer.data import DATASETS, DataReport, check_data_from_config, check_dataset, enforce_data_policy
 from actionformer.data.checks import DataCheckError

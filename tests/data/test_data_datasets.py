@@ -4,7 +4,7 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from conftest import THUMOS_JSON, feat_len, make_cfg, video_entry, write_json
+from data_test_helpers import THUMOS_JSON, feat_len, make_cfg, video_entry, write_json
 
 from actionformer.data import DATASETS, DataError, grid_to_seconds, import_custom_modules, make_dataset
 
