@@ -159,3 +159,18 @@ def test_flat_fusion_breaks_ties_as_the_original_on_long_rows(tmp_path):
     expected = _original_style_fusion(flat, class_scores, 40, 5)
     for key in ("t-start", "t-end", "label", "score"):
         np.testing.assert_array_equal(ours[key], expected[key])
+
+
+def test_segments_and_scores_of_different_lengths_name_the_video(score_file):
+    # extra segment rows would otherwise be dropped silently by the score ranking
+    bad = {"video_id": "vidA", "segments": torch.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]),
+           "scores": torch.tensor([0.3, 0.9]), "labels": torch.zeros(2, dtype=torch.long)}
+    with pytest.raises(ValueError, match="video 'vidA'.*3 segments.*2 scores"):
+        fuse_external_scores([bad], score_file)
+
+
+def test_flat_columns_of_different_lengths_are_a_clear_error(score_file):
+    flat = {"video-id": ["vidA", "vidA"], "t-start": np.array([0.0, 2.0]), "t-end": np.array([1.0, 3.0]),
+            "label": np.zeros(2, dtype=np.int64), "score": np.array([0.5])}
+    with pytest.raises(ValueError, match="differ in length.*'score': 1"):
+        fuse_external_scores(flat, score_file)
