@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..assign import assign_labels
 from ..backbones import BackboneSpec
 from ..heads import ClsHead, RegHead
 from ..losses import ctr_diou_loss_1d, sigmoid_focal_loss
-from ..necks import FPN1D  # noqa: F401  (registers the built-in necks)
+from .. import necks as _necks  # noqa: F401  (registers the built-in necks)
+from .. import point_generator as _points  # noqa: F401  (registers the point generator)
 from ..registries import BACKBONES, GENERATORS, META_ARCHS, NECKS
 from .inputs import DenseOutputs, batch_videos, check_video_list, padded_length, shortest_equivalent_length
 
