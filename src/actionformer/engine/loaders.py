@@ -1,14 +1,14 @@
 """Data loaders for training and validation, single process or one shard per torchrun rank.
 
-Training batches are drawn through a DistributedSampler even in a single process
-(one replica), so a run on N processes with per-process batch B/N sees the same global batches,
-in the same order, as a single process with batch B. The permutation of each epoch depends
-only on (seed, epoch), which makes a resumed run draw the same batches as an uninterrupted one.
+Training batches are drawn by a sharding sampler even in a single process (one replica), so a
+run on N processes with per-process batch B/N sees the same global batches, in the same order,
+as a single process with batch B. The permutation of each epoch depends only on (seed, epoch),
+which makes a resumed run draw the same batches as an uninterrupted one.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
@@ -17,14 +17,6 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 def list_collate(batch: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Batches are lists of video dicts; the model pads them itself."""
     return batch
-
-
-def _default_worker_init() -> Optional[Callable[[int], None]]:
-    try:
-        from actionformer.data import worker_init_reset_seed  # type: ignore[attr-defined]
-    except Exception:  # data package not present (engine tests) or without the helper
-        return _reset_worker_seed
-    return worker_init_reset_seed
 
 
 def _reset_worker_seed(worker_id: int) -> None:
@@ -63,30 +55,43 @@ def per_process_batch_size(global_batch: int, world_size: int, accum_steps: int)
 
 def make_train_loader(dataset: Dataset, micro_batch: int, num_workers: int, seed: int, rank: int,
                       world_size: int, pin_memory: bool = False) -> DataLoader:
-    """Shuffled, drop-last loader of micro-batches; call ``set_loader_epoch`` before each epoch."""
-    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=seed, drop_last=True)
+    """Shuffled, drop-last loader of this rank's micro-batches; call ``set_loader_epoch`` before each epoch.
+
+    Uses the data package's seeded loader (order and per-item augmentation seeds drawn in the
+    main process, identical on every rank) when it is installed, else a DistributedSampler.
+    """
     generator = torch.Generator()
     generator.manual_seed(seed)
+    try:
+        from actionformer.data import make_data_loader
+    except ImportError:  # the engine used on its own
+        make_data_loader = None
+    if make_data_loader is not None:
+        return make_data_loader(dataset, True, generator, micro_batch, num_workers, pin_memory,
+                                num_replicas=world_size, rank=rank)
+    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=seed, drop_last=True)
     return DataLoader(
         dataset,
         batch_size=micro_batch,
         sampler=sampler,
         num_workers=num_workers,
         collate_fn=list_collate,
-        worker_init_fn=_default_worker_init() if num_workers > 0 else None,
+        worker_init_fn=_reset_worker_seed if num_workers > 0 else None,
         drop_last=True,
         generator=generator,
         pin_memory=pin_memory,
-        persistent_workers=False,
     )
 
 
-def set_loader_epoch(loader: DataLoader, epoch: int, seed: int, rank: int) -> None:
-    """Make the epoch's order and the workers' seeds a function of (seed, epoch, rank) only."""
+def set_loader_epoch(loader: DataLoader, epoch: int, seed: int) -> None:
+    """Make the epoch's order and augmentation a function of (seed, epoch) only, the same on every
+    rank, so that a resumed run draws exactly the batches of an uninterrupted one."""
     if isinstance(loader.sampler, DistributedSampler):
         loader.sampler.set_epoch(epoch)
-    if loader.generator is not None:
-        loader.generator.manual_seed(seed + 100003 * (epoch + 1) + rank)
+    epoch_seed = (seed + 1_000_003 * (epoch + 1)) % (2**63 - 1)
+    for generator in {id(g): g for g in (getattr(loader.sampler, "generator", None), loader.generator)
+                      if isinstance(g, torch.Generator)}.values():
+        generator.manual_seed(epoch_seed)
 
 
 def make_val_loader(dataset: Dataset, rank: int, world_size: int, num_workers: int = 0,

@@ -203,11 +203,10 @@ def detections_to_flat(detections: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 
 def _run_evaluator(evaluator: Any, detections: List[Dict[str, Any]]) -> float:
-    """Average mAP in percent; the evaluator returns (mAPs, average) or a float, in [0,1] or %."""
+    """Average mAP in percent; ``evaluate`` returns (mAPs, average, ...) or the average, as fractions."""
     outcome = evaluator.evaluate(detections)
     average = outcome[1] if isinstance(outcome, (tuple, list)) else outcome
-    average = float(average)
-    return average * 100.0 if average <= 1.0 else average
+    return float(average) * 100.0
 
 
 def valid_one_epoch(

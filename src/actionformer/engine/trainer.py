@@ -218,7 +218,7 @@ class Trainer:
         opts, timer = self.options, EpochTimer()
         for epoch in range(self.state.start_epoch, opts.max_epochs):
             timer.start()
-            set_loader_epoch(self.train_loader, epoch, opts.seed, self.rank)
+            set_loader_epoch(self.train_loader, epoch, opts.seed)
             stats = train_one_epoch(
                 self.train_loader, self.model, self.optimizer, self.scheduler, epoch,
                 model_ema=self.model_ema, clip_grad_l2norm=opts.clip_grad_l2norm, tb_writer=self.tb_writer,
