@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from conftest import ORIGINAL_NAMES, assert_contains, assert_same
+from config_testutils import ORIGINAL_NAMES, assert_contains, assert_same
 
 from actionformer.config import load_config, validate_config
 

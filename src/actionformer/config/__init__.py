@@ -7,7 +7,7 @@ config dict (defaults filled in, derived fields set, validated). See ``docs/conf
 from .defaults import load_default_config
 from .errors import ConfigurationError
 from .loading import config_from_dict, derive_fields, load_config, merge_defaults, read_config_file
-from .overrides import apply_overrides, parse_override
+from .overrides import add_override_argument, apply_overrides, parse_override
 from .schema import NO_DEFAULT, Key, all_keys, get_key
 from .validation import collect_problems, validate_config
 
@@ -15,6 +15,7 @@ __all__ = [
     "ConfigurationError",
     "Key",
     "NO_DEFAULT",
+    "add_override_argument",
     "all_keys",
     "apply_overrides",
     "collect_problems",

@@ -57,13 +57,13 @@ def _seed(value: object) -> Optional[str]:
 
 
 _TOP = [
-    Key("init_rand_seed", Int(), 1234567891, "Random seed for Python, NumPy and torch.", check=_seed),
+    Key("init_rand_seed", Int(), 1234567891, "Random seed for Python, NumPy and torch, in [0, 2**32).", check=_seed),
     Key("dataset_name", STR, "epic",
         "Registered dataset to build (`thumos`, `anet`, `epic`, `ego4d`, `custom`, or one "
         "registered by a module in `custom_imports`)."),
     Key("devices", STR_LIST, ["cuda:0"],
-        "Devices of the original's DataParallel training; the learning rate and `num_workers` "
-        "are scaled by its length. See also `trainer.device`."),
+        "The original's GPU list (it trained on them with DataParallel and multiplied "
+        "`opt.learning_rate` and `loader.num_workers` by their count). See also `trainer.device`."),
     Key("train_split", STR_LIST, ["training"], "Subsets (annotation `subset` values) to train on."),
     Key("val_split", STR_LIST, ["validation"], "Subsets to evaluate on."),
     Key("model_name", STR, "LocPointTransformer", "Registered meta-architecture to build."),
@@ -99,8 +99,8 @@ _DATASET = [
     Key("dataset.trunc_thresh", UNIT, 0.5,
         "A cropped action is kept if at least this fraction of it is inside the crop."),
     Key("dataset.crop_ratio", AnyOf(Null(), ListOf(Float(), length=2)), None,
-        "[lo, hi]: randomly crop training videos to this fraction of `max_seq_len` "
-        "(used with `force_upsampling`); null disables.", check=_ordered_pair),
+        "[lo, hi] with 0 < lo <= hi <= 1: randomly crop training videos to this fraction of "
+        "`max_seq_len` (used with `force_upsampling`); null disables.", check=_ordered_pair),
     Key("dataset.force_upsampling", Bool(), False,
         "Resize every video's features to exactly `max_seq_len` (ActivityNet)."),
     Key("dataset.on_bad_video", Str(choices=["error", "skip"]), "error",
@@ -134,12 +134,12 @@ _MODEL = [
     Key("model.regression_range", ListOf(ListOf(NON_NEG_FLOAT, length=2), min_len=1),
         [[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]],
         "[lo, hi] per pyramid level (from `fpn_start_level`): the action sizes, in units of the "
-        "level's stride, that level regresses.", check=_ranges_increasing),
+        "level's stride, that level regresses (lo < hi).", check=_ranges_increasing),
     Key("model.n_head", POS_INT, 4, "Attention heads."),
     Key("model.n_mha_win_size", _WINDOW, -1,
-        "Local attention window: one for all levels or one per level; -1 (or 1) = global "
-        "attention.", check=_window),
-    Key("model.embd_kernel_size", POS_INT, 3, "Kernel size of the embedding convolutions.",
+        "Local attention window: one for all levels or one per level (backbone_arch[-1] + 1 "
+        "values); -1 (or 1) = global attention.", check=_window),
+    Key("model.embd_kernel_size", POS_INT, 3, "Kernel size (odd) of the embedding convolutions.",
         check=_odd),
     Key("model.embd_dim", AnyOf(POS_INT, ListOf(POS_INT, min_len=1)), 512,
         "Embedding channels; a list projects each input feature set to its own width, then "
@@ -149,7 +149,7 @@ _MODEL = [
     Key("model.fpn_with_ln", Bool(), True, "LayerNorm at the end of the neck."),
     Key("model.fpn_start_level", NON_NEG_INT, 0, "First backbone level passed to the heads."),
     Key("model.head_dim", POS_INT, 512, "Channels of the classification / regression heads."),
-    Key("model.head_kernel_size", POS_INT, 3, "Kernel size of the head convolutions.", check=_odd),
+    Key("model.head_kernel_size", POS_INT, 3, "Kernel size (odd) of the head convolutions.", check=_odd),
     Key("model.head_num_layers", POS_INT, 3, "Layers per head, the classifier included."),
     Key("model.head_with_ln", Bool(), True, "LayerNorm in the heads."),
     Key("model.max_buffer_len_factor", POS_FLOAT, 6.0,
@@ -223,7 +223,7 @@ _OPT = [
     Key("opt.type", Str(choices=["AdamW", "SGD"]), "AdamW", "Optimizer."),
     Key("opt.momentum", UNIT, 0.9, "SGD momentum."),
     Key("opt.weight_decay", NON_NEG_FLOAT, 0.0, "Weight decay (not applied to norms and biases)."),
-    Key("opt.learning_rate", POS_FLOAT, 0.001, "Base learning rate (scaled by len(devices))."),
+    Key("opt.learning_rate", POS_FLOAT, 0.001, "Learning rate (per the original, for one device)."),
     Key("opt.epochs", POS_INT, 30, "Epochs after warm-up."),
     Key("opt.warmup", Bool(), True, "Linear learning-rate warm-up first."),
     Key("opt.warmup_epochs", NON_NEG_INT, 5, "Warm-up epochs."),
@@ -234,7 +234,7 @@ _OPT = [
     Key("opt.schedule_gamma", POS_FLOAT, 0.1, "Multistep decay factor."),
     Key("opt.early_stop_epochs", AnyOf(Null(), POS_INT), None,
         "Stop training after this many epochs (warm-up included); null = epochs + "
-        "warmup_epochs.", origin=OURS),
+        "warmup_epochs (the original's train.py reads it when present).", origin=OURS),
 ]
 
 _TRAINER = [

@@ -58,7 +58,9 @@ def read_config_file(path: PathLike) -> Dict[str, Any]:
         raise ConfigurationError(f"config path is a directory, not a YAML file: {name}")
     try:
         with open(path, "r", encoding="utf-8") as fd:
-            data = yaml.safe_load(fd)
+            text = fd.read()
+        data = yaml.safe_load(text)
+        duplicates = duplicate_keys(text)
     except yaml.YAMLError as exc:
         detail = " ".join(str(exc).split())
         raise ConfigurationError(f"YAML syntax error: {detail}", source=name) from None
@@ -68,7 +70,42 @@ def read_config_file(path: PathLike) -> Dict[str, Any]:
         got = "an empty file" if data is None else show(data)
         raise ConfigurationError(
             f"expected a mapping of settings (key: value) at the top level, got {got}", source=name)
+    if duplicates:
+        raise ConfigurationError(duplicates, source=name)
     return data
+
+
+def duplicate_keys(text: str) -> List[str]:
+    """Keys set twice in one mapping of a YAML text (YAML keeps the last one silently)."""
+    problems: List[str] = []
+    seen_nodes: set = set()
+
+    def walk(node: yaml.Node, path: str) -> None:
+        if id(node) in seen_nodes:  # an alias of a node already checked
+            return
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            for idx, item in enumerate(node.value):
+                walk(item, f"{path}[{idx}]")
+        if not isinstance(node, yaml.MappingNode):
+            return
+        first_line: Dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key, line = key_node.value, key_node.start_mark.line + 1
+            key_path = f"{path}.{key}" if path else key
+            if key in first_line:
+                problems.append(f"{key_path}: set twice (lines {first_line[key]} and {line}); "
+                                f"YAML would silently keep the last one")
+            else:
+                first_line[key] = line
+            walk(value_node, key_path)
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root, "")
+    return problems
 
 
 def config_from_dict(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import copy
 import re
 from typing import Any, Dict, List, Mapping, Sequence, Tuple, Union
@@ -71,3 +72,11 @@ def apply_overrides(cfg: Mapping[str, Any], overrides: Union[str, Sequence[str]]
     if problems:
         raise ConfigurationError(problems, source="--set")
     return out
+
+
+def add_override_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the standard ``--set KEY.PATH=VALUE ...`` option (collected in ``args.set``)."""
+    parser.add_argument(
+        "--set", dest="set", nargs="+", action="extend", default=[], metavar="KEY.PATH=VALUE",
+        help="override config keys, values read as YAML (repeatable), e.g. "
+             "--set opt.epochs=5 'model.n_mha_win_size=[9,9,9,9,9,-1]' dataset.crop_ratio=null")

@@ -115,14 +115,14 @@ def max_seq_len_divisible(v: Values) -> List[str]:
     every = 1
     for d in need:
         every = every * d // math.gcd(every, d)
-    suggestion = max(every, (max_len + every - 1) // every * every)
-    detail = ", ".join(
-        f"level {lvl} needs a multiple of {need[lvl]} (stride {scale ** lvl}"
-        + (f" x window {wins[lvl]} -> {need[lvl]})" if wins[lvl] > 1 else ", global attention)")
-        for lvl in failing)
-    return [f"dataset.max_seq_len: {max_len} does not fit the pyramid and attention windows "
-            f"(model.scale_factor, model.n_mha_win_size): {detail}; use a multiple of {every}, "
-            f"e.g. {suggestion}"]
+    below, above = max_len // every * every, (max_len // every + 1) * every
+    examples = f"{below} or {above}" if below > 0 else f"{above}"
+    return [f"dataset.max_seq_len: must be a multiple of stride x (window // 2 * 2) at every "
+            f"pyramid level (just the stride for global attention; from model.scale_factor and "
+            f"model.n_mha_win_size); {max_len} is not, at level{'s' if len(failing) > 1 else ''} "
+            f"{', '.join(str(lvl) for lvl in failing)} (multiples of "
+            f"{', '.join(str(need[lvl]) for lvl in failing)}); use a multiple of {every}, "
+            f"e.g. {examples}"]
 
 
 @rule

@@ -80,4 +80,5 @@ def _unknown_key_hint(name: str, section: str, known: Dict[str, Key]) -> str:
     if elsewhere:
         return f"unknown key here; did you mean '{elsewhere[0]}'?"
     where = f"'{section}'" if section else "the top level"
-    return f"unknown key; the keys of {where} are: {', '.join(sorted(known))}"
+    settable = sorted(n for n, k in known.items() if not k.is_derived)
+    return f"unknown key; the keys of {where} are: {', '.join(settable)}"

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 import yaml
-from conftest import ORIGINAL_NAMES, assert_contains
+from config_testutils import ORIGINAL_NAMES, assert_contains
 
 from actionformer.config import (
     ConfigurationError,
@@ -203,3 +203,25 @@ def test_merge_keeps_a_non_mapping_value_for_the_validator():
     assert cfg["dataset"] is None
     with pytest.raises(ConfigurationError, match=r"dataset: expected a mapping \(section\), got null"):
         config_from_dict({"dataset": None})
+
+
+def test_a_key_set_twice_in_the_file_is_an_error(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text("model:\n  n_head: 4\nopt:\n  epochs: 5\nmodel:\n  n_head: 8\n"
+                    "  fpn_dim: 1\n  fpn_dim: 2\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError) as err:
+        load_config(path)
+    assert "dup.yaml" in str(err.value)
+    assert err.value.problems == [
+        "model: set twice (lines 1 and 5); YAML would silently keep the last one",
+        "model.fpn_dim: set twice (lines 7 and 8); YAML would silently keep the last one",
+    ]
+
+
+def test_yaml_anchors_and_merge_keys_are_not_duplicates(tmp_path):
+    path = tmp_path / "anchors.yaml"
+    path.write_text("train_cfg: &t\n  dropout: 0.1\nx: &r [[0, 4]]\n", encoding="utf-8")
+    from actionformer.config.loading import duplicate_keys
+
+    assert duplicate_keys(path.read_text()) == []
+    assert duplicate_keys("base: &b {a: 1}\nother:\n  <<: *b\n  b: 2\n") == []
