@@ -91,6 +91,15 @@ def test_bf16_autocast_smoke(tmp_path):
     assert losses[-1] < losses[0]
 
 
+def test_validation_frequency_does_not_change_training(tmp_path):
+    often = _trainer(tmp_path / "often")
+    often.fit()
+    rarely = _trainer(tmp_path / "rarely", eval_freq=0)
+    rarely.fit()
+    for key, value in _weights(often)[0].items():
+        torch.testing.assert_close(_weights(rarely)[0][key], value, rtol=0, atol=0)
+
+
 def test_early_stop_epochs_ends_early_on_the_full_schedule(tmp_path):
     cfg = toy_config(early_stop_epochs=2)
     trainer = _trainer(tmp_path, cfg=cfg)

@@ -35,12 +35,12 @@ def detections_to_json_dict(detections: List[Dict[str, Any]],
     return {"version": FORMAT_VERSION, "results": results, "external_data": {}}
 
 
-def write_json_atomic(obj: Any, path: Union[str, os.PathLike]) -> Path:
+def write_json_atomic(obj: Any, path: Union[str, os.PathLike], indent: Optional[int] = 1) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(obj, handle, indent=1, allow_nan=False, default=_json_default)
+        json.dump(obj, handle, indent=indent, allow_nan=False, default=_json_default)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -59,7 +59,7 @@ def _json_default(value: Any) -> Any:
 
 def write_detections_json(detections: List[Dict[str, Any]], path: Union[str, os.PathLike],
                           label_names: Optional[Mapping[int, str]] = None) -> Path:
-    return write_json_atomic(detections_to_json_dict(detections, label_names), path)
+    return write_json_atomic(detections_to_json_dict(detections, label_names), path, indent=None)
 
 
 def clean_metrics(metrics: Mapping[str, Any]) -> Dict[str, Any]:

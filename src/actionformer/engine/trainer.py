@@ -136,9 +136,14 @@ class Trainer:
 
     # ------------------------------------------------------------------ checkpoints
     def _extra_state(self) -> Dict[str, Any]:
-        model = self.bare_model
-        return {name: float(getattr(model, name)) for name in _EXTRA_MODEL_STATE
-                if isinstance(getattr(model, name, None), (int, float))}
+        model, state = self.bare_model, {}
+        for name in _EXTRA_MODEL_STATE:
+            value = getattr(model, name, None)
+            if isinstance(value, torch.Tensor):
+                state[name] = value.detach().cpu().clone()
+            elif isinstance(value, (int, float)):
+                state[name] = value
+        return state
 
     def checkpoint_state(self, epoch: int) -> Dict[str, Any]:
         """Everything needed to continue exactly (collective: every rank must call it)."""
@@ -189,6 +194,8 @@ class Trainer:
         if state.get("rng"):
             ckpt.restore_rng_state(state["rng"][slot])
         for name, value in (state.get("extra_state") or [{}])[slot].items():
+            if isinstance(value, torch.Tensor):
+                value = value.to(self.device)
             setattr(self.bare_model, name, value)
         if not same_world:
             self.logger.warning("resuming a %s-process run on %d processes: random streams differ from an "
@@ -206,12 +213,18 @@ class Trainer:
         return epoch == self.options.max_epochs - 1 or (freq > 0 and (epoch + 1) % freq == 0)
 
     def validate(self, epoch: int) -> float:
-        return valid_one_epoch(
-            self.val_loader, self.model_ema.module, epoch,
-            ext_score_file=(self.cfg.get("test_cfg") or {}).get("ext_score_file"),
-            evaluator=self.evaluator, tb_writer=self.tb_writer, amp_dtype=self.amp_dtype,
-            fuse_scores=self.fuse_scores,
-        )
+        """mAP of the EMA model; the random generators are left as they were, so that how often
+        a run validates never changes its training."""
+        rng = ckpt.capture_rng_state()
+        try:
+            return valid_one_epoch(
+                self.val_loader, self.model_ema.module, epoch,
+                ext_score_file=(self.cfg.get("test_cfg") or {}).get("ext_score_file"),
+                evaluator=self.evaluator, tb_writer=self.tb_writer, amp_dtype=None,  # detections in float32
+                fuse_scores=self.fuse_scores,
+            )
+        finally:
+            ckpt.restore_rng_state(rng)
 
     def fit(self) -> RunState:
         """Train from ``state.start_epoch`` to the last epoch; returns the run's summary."""
