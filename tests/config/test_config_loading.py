@@ -225,3 +225,11 @@ def test_yaml_anchors_and_merge_keys_are_not_duplicates(tmp_path):
 
     assert duplicate_keys(path.read_text()) == []
     assert duplicate_keys("base: &b {a: 1}\nother:\n  <<: *b\n  b: 2\n") == []
+
+
+def test_setting_keys_under_a_derived_section_points_to_the_real_one(tmp_path):
+    with pytest.raises(ConfigurationError) as err:
+        load_config(_write(tmp_path, {}), overrides=["model.train_cfg.dropout=0.2"])
+    assert err.value.problems == [
+        "model.train_cfg: is the same dict as train_cfg (the loader sets it); set the keys under "
+        "train_cfg instead"]

@@ -290,7 +290,8 @@ def test_empty_class_ids_must_exist():
     "train_cfg.cls_prior_prob=1", "train_cfg.dropout=1.0", "test_cfg.pre_nms_topk=0",
     "test_cfg.nms_sigma=0", "dataset.default_fps=0", "dataset.feat_stride=0",
     "opt.early_stop_epochs=0", "trainer.accum_steps=0", "trainer.ema_decay=1.5",
-    "custom_imports=[1]", "devices=[]",
+    "custom_imports=[1]", "custom_imports=[my-module]", "custom_imports=[./plugins]",
+    "devices=[]", "devices=[-1]",
 ])
 def test_impossible_values(override):
     key = override.split("=")[0]
@@ -368,3 +369,41 @@ def test_default_config_fails_only_on_missing_derived_fields():
     with pytest.raises(ConfigurationError) as err:
         validate_config(load_default_config())
     assert all(p.startswith("model.") and "filled in from" in p for p in err.value.problems)
+
+
+def _suggestion(message: str) -> int:
+    return int(message.rsplit(" ", 1)[-1])
+
+
+def test_max_seq_len_suggestions_always_validate():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=30, deadline=None)
+    @hypothesis.given(scale=st.sampled_from([1, 2, 4]), branch=st.integers(0, 5),
+                      window=st.sampled_from([-1, 1, 3, 4, 5, 9, 19]),
+                      max_len=st.integers(1, 4000))
+    def check(scale, branch, window, max_len):
+        levels = branch + 1
+        ranges = [[0, 4 * 2 ** i] for i in range(levels)]
+        base = [f"model.scale_factor={scale}", f"model.backbone_arch=[2, 2, {branch}]",
+                f"model.regression_range={ranges}", f"model.n_mha_win_size={window}"]
+        cfg = resolved(*base, f"dataset.max_seq_len={max_len}")
+        need = [(scale ** lvl) * ((window // 2) * 2 if window > 1 else 1) for lvl in range(levels)]
+        expect_ok = all(max_len % d == 0 for d in need)
+        try:
+            validate_config(cfg)
+            assert expect_ok
+        except ConfigurationError as err:
+            assert not expect_ok
+            (message,) = err.problems
+            fixed = _suggestion(message)
+            assert all(fixed % d == 0 for d in need)
+            validate_config(resolved(*base, f"dataset.max_seq_len={fixed}"))
+
+    check()
+
+
+def test_module_names_and_device_ids():
+    validate_config(resolved("custom_imports=[my_project.datasets, plugin_2]",
+                             "devices=[0, 'cuda:1']"))

@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actionformer.postprocess import batched_nms, seg_voting
+from actionformer.postprocess import batched_nms
 from nms_reference_loops import reference_batched_nms
 
 
@@ -153,33 +153,6 @@ def test_float64_input_stays_float64():
     assert out[0].dtype == out[1].dtype == torch.float64
 
 
-# ---------------------------------------------------------------- voting
-def test_voting_refines_kept_segment_with_neighbours():
-    segs, scores = _t([[0, 10], [1, 11]]), _t([0.9, 0.3])
-    out_segs, out_scores, _ = batched_nms(segs, scores, torch.zeros(2, dtype=torch.long),
-                                          0.5, 0.001, 10, use_soft_nms=False, multiclass=False,
-                                          voting_thresh=0.75)
-    iou = 9 / 11
-    w = torch.tensor([0.9 * 1.0, 0.3 * iou], dtype=torch.float64)
-    expected = (w[:, None] * segs.double()).sum(0) / w.sum()
-    assert out_scores.tolist() == pytest.approx([0.9])
-    torch.testing.assert_close(out_segs[0].double(), expected, atol=1e-5, rtol=0)
-
-
-def test_voting_only_class_agnostic_and_only_when_enabled():
-    segs, scores = _t([[0, 10], [1, 11]]), _t([0.9, 0.3])
-    cls = torch.zeros(2, dtype=torch.long)
-    for kwargs in ({"multiclass": True, "voting_thresh": 0.75},
-                   {"multiclass": False, "voting_thresh": 0.0}):
-        out = batched_nms(segs, scores, cls, 0.5, 0.001, 10, use_soft_nms=False, **kwargs)
-        assert out[0].tolist() == [[0, 10]]
-
-
-def test_voting_ignores_neighbours_below_threshold():
-    refined = seg_voting(_t([[0, 10]]), _t([[0, 10], [5, 15]]), _t([0.9, 0.9]), 0.5)
-    assert refined.tolist() == [[0, 10]]  # IoU 1/3 < 0.5
-
-
 # ---------------------------------------------------------------- exactness vs the original's loops
 def _random_case(rng, n, num_classes, tie_levels):
     starts = rng.integers(0, 40, n).astype(np.float32) + rng.choice([0, 0.5, 0.25], n).astype(np.float32)
@@ -240,3 +213,19 @@ def test_matches_original_loops_when_ties_meet_dropped_candidates(multiclass):
         args = (segs, scores, cls, 0.3, 0.3, 200)
         kwargs = dict(use_soft_nms=True, multiclass=multiclass, voting_thresh=0.0)
         _assert_same(batched_nms(*args, **kwargs), reference_batched_nms(*args, **kwargs), False)
+
+
+def test_half_precision_input_is_widened_to_float32():
+    segs = torch.tensor([[0.0, 10.0], [1.0, 11.0]], dtype=torch.bfloat16)
+    out = batched_nms(segs, torch.tensor([0.9, 0.8], dtype=torch.bfloat16),
+                      torch.zeros(2, dtype=torch.long), 0.5, 0.001, 10)
+    assert out[0].dtype == out[1].dtype == torch.float32
+    assert out[1][0].item() == pytest.approx(0.9, abs=1e-2)
+
+
+@pytest.mark.parametrize("multiclass", [True, False])
+def test_hard_nms_with_everything_below_min_score_is_empty(multiclass):
+    segs, scores = _t([[0, 1], [5, 6]]), _t([0.01, 0.02])
+    out = batched_nms(segs, scores, torch.tensor([0, 1]), 0.5, 0.05, 10, use_soft_nms=False,
+                      multiclass=multiclass)
+    assert [tuple(x.shape) for x in out] == [(0, 2), (0,), (0,)]

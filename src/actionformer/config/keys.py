@@ -61,7 +61,7 @@ _TOP = [
     Key("dataset_name", STR, "epic",
         "Registered dataset to build (`thumos`, `anet`, `epic`, `ego4d`, `custom`, or one "
         "registered by a module in `custom_imports`)."),
-    Key("devices", STR_LIST, ["cuda:0"],
+    Key("devices", ListOf(AnyOf(Str(), NON_NEG_INT), min_len=1), ["cuda:0"],
         "The original's GPU list (it trained on them with DataParallel and multiplied "
         "`opt.learning_rate` and `loader.num_workers` by their count). See also `trainer.device`."),
     Key("train_split", STR_LIST, ["training"], "Subsets (annotation `subset` values) to train on."),
@@ -69,7 +69,8 @@ _TOP = [
     Key("model_name", STR, "LocPointTransformer", "Registered meta-architecture to build."),
     Key("output_folder", STR, NO_DEFAULT, "Folder under which each run's checkpoint folder is made.",
         origin=ORIGINAL_FILES),
-    Key("custom_imports", ListOf(Str()), [],
+    Key("custom_imports", ListOf(Str(pattern=r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*",
+                                      pattern_doc="module name")), [],
         "Python modules imported before anything is built, so that they can register their own "
         "datasets, backbones, necks or meta-architectures.", origin=OURS),
 ]

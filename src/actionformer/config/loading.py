@@ -178,8 +178,14 @@ def derive_fields(cfg: Dict[str, Any]) -> List[str]:
         except KeyError:
             continue
         if key.name in model and model[key.name] is not value and model[key.name] != value:
-            conflicts.append(
-                f"{key.path}: is filled in from {source} ({show(value)}), but the config sets it "
-                f"to {show(model[key.name])}; set {source} instead")
+            conflicts.append(_conflict(key.path, source, value, model[key.name]))
         model[key.name] = value
     return conflicts
+
+
+def _conflict(path: str, source: str, value: Any, given: Any) -> str:
+    if isinstance(value, dict):
+        return (f"{path}: is the same dict as {source} (the loader sets it); set the keys under "
+                f"{source} instead")
+    return (f"{path}: is filled in from {source} ({show(value)}), but the config sets it to "
+            f"{show(given)}; set {source} instead")

@@ -101,7 +101,13 @@ def level_divisor(stride: int, window: int) -> int:
 
 @rule
 def max_seq_len_divisible(v: Values) -> List[str]:
-    """max_seq_len divides evenly at every level (local attention works in whole windows)."""
+    """max_seq_len divides evenly at every level (local attention works in whole windows).
+
+    Every backbone level ``l`` pairs stride ``scale_factor ** l`` with window ``l``, which is
+    what the backbone needs at run time and the original's assert for ``fpn_start_level`` 0.
+    (For a later start level the original pairs the strides from that level on with windows
+    from level 0; that shifted check is not reproduced.)
+    """
     levels = v["model.backbone_arch"][-1] + 1
     wins = _windows(v, levels)
     if len(wins) != levels:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .average_precision import average_precision_per_class
 from .ground_truth import GroundTruth, GroundTruthSource, load_ground_truth
-from .matching import GroundTruthGroups, class_sorted_order, greedy_match
+from .matching import GroundTruthGroups, class_sorted_order, greedy_match, index_lookup
 from .predictions import Predictions, PredictionsLike, to_predictions
 from .recall import recall_at_kx
 
@@ -111,6 +111,22 @@ def _input_warnings(gt: GroundTruth, preds: Predictions, pred_video: np.ndarray,
     return messages
 
 
+def _score(gt: GroundTruth, p_class: np.ndarray, p_video: np.ndarray, p_start: np.ndarray, p_end: np.ndarray,
+           p_score: np.ndarray, num_videos: int, num_classes: int, thresholds: np.ndarray, top_k: Sequence[int]):
+    """(ap (T, C), recall (T, K, C), instances per class (C,), class offsets (C + 1,))."""
+    gt_class = np.searchsorted(gt.class_ids, gt.gt_label)
+    groups = GroundTruthGroups.build(gt_class, gt.gt_video, num_videos)
+    grouped_start, grouped_end = gt.gt_start[groups.order], gt.gt_end[groups.order]
+    num_positives = np.bincount(gt_class, minlength=num_classes)
+    order, class_offsets = class_sorted_order(p_class, p_score, num_classes)
+    pred_group = groups.group_of(p_class.astype(np.int64) * num_videos + p_video)
+    tp = greedy_match(groups, grouped_start, grouped_end, pred_group[order], p_start[order], p_end[order], thresholds)
+    ap = average_precision_per_class(tp, class_offsets, num_positives)
+    recall = recall_at_kx(groups, grouped_start, grouped_end, gt_class, pred_group, p_start, p_end, p_score,
+                          thresholds, top_k, num_classes)
+    return ap, recall, num_positives, class_offsets
+
+
 def evaluate_detection(
     ground_truth: Union[GroundTruthSource, GroundTruth],
     predictions: PredictionsLike,
@@ -136,27 +152,14 @@ def evaluate_detection(
 
     pred_video, num_videos, unknown = _video_codes(gt, preds)
     # ground-truth class index of each prediction; -1 for classes absent from this split's ground truth
-    pos = np.minimum(np.searchsorted(class_ids, preds.pred_label), num_classes - 1)
-    class_of_pred = np.where(class_ids[pos] == preds.pred_label, pos, -1)
+    class_of_pred = index_lookup(class_ids, preds.pred_label)
     messages = _input_warnings(gt, preds, pred_video, unknown, class_of_pred)
-    scored = class_of_pred >= 0
-    p_class, p_video = class_of_pred[scored], pred_video[scored]
-    p_start, p_end, p_score = preds.pred_start[scored], preds.pred_end[scored], preds.pred_score[scored]
     if len(preds) == 0:
         messages.append("no predictions were given: every AP is 0")
-
-    gt_class = np.searchsorted(class_ids, gt.gt_label)
-    groups = GroundTruthGroups.build(gt_class, gt.gt_video, num_videos)
-    grouped_start, grouped_end = gt.gt_start[groups.order], gt.gt_end[groups.order]
-    num_positives = np.bincount(gt_class, minlength=num_classes)
-
-    order, class_offsets = class_sorted_order(p_class, p_score, num_classes)
-    pred_key = p_class.astype(np.int64) * num_videos + p_video
-    tp = greedy_match(groups, grouped_start, grouped_end, pred_key[order], p_start[order], p_end[order], thresholds)
-    ap = average_precision_per_class(tp, class_offsets, num_positives)
-    recall = recall_at_kx(groups, grouped_start, grouped_end, gt_class, pred_key, p_start, p_end, p_score,
-                          thresholds, top_k, num_classes)
-
+    scored = class_of_pred >= 0
+    ap, recall, num_positives, class_offsets = _score(
+        gt, class_of_pred[scored], pred_video[scored], preds.pred_start[scored], preds.pred_end[scored],
+        preds.pred_score[scored], num_videos, num_classes, thresholds, top_k)
     num_predictions = np.diff(class_offsets)
     missing = [gt.class_name(class_ids[c]) for c in np.flatnonzero(num_predictions == 0)]
     if missing and len(preds):

@@ -147,6 +147,25 @@ def _read_segment(ann: Mapping[str, Any], source: str, vid: str) -> Tuple[float,
     return start, end
 
 
+def _in_split(video: Mapping[str, Any], wanted: Optional[Tuple[str, ...]], source: str, vid: str) -> bool:
+    if wanted is None:
+        return True
+    subset = video.get("subset")
+    if subset is None:
+        raise EvaluationInputError(f"{source}: video '{vid}' has no 'subset' but split {list(wanted)} was asked for")
+    return str(subset).lower() in wanted
+
+
+def _video_instances(video: Mapping[str, Any], label_to_id: Mapping[str, int], use_ids: bool, label_field: str,
+                     source: str, vid: str) -> Tuple[List[Tuple[float, float]], List[int]]:
+    """(segments, label ids) of one video's annotations, in file order."""
+    annotations = video.get("annotations") or []
+    segments = [_read_segment(ann, source, vid) for ann in annotations]
+    ids = [_as_label_id(ann[label_field], source, vid, label_field) if use_ids
+           else label_to_id[str(ann["label"])] for ann in annotations]
+    return segments, ids
+
+
 def load_ground_truth(
     source: Union[GroundTruthSource, GroundTruth],
     split: Union[None, str, Sequence[str]] = None,
@@ -167,33 +186,23 @@ def load_ground_truth(
     wanted = _normalize_split(split)
 
     video_ids: List[str] = []
-    gt_video: List[int] = []
-    starts: List[float] = []
-    ends: List[float] = []
-    labels: List[int] = []
+    columns: Tuple[List[int], List[float], List[float], List[int]] = ([], [], [], [])
     removed = 0
     for vid, video in database.items():
         if not isinstance(video, Mapping):
             raise EvaluationInputError(f"{name}: video '{vid}' must be a json object")
-        if wanted is not None:
-            subset = video.get("subset")
-            if subset is None:
-                raise EvaluationInputError(f"{name}: video '{vid}' has no 'subset' but split {list(wanted)} was asked for")
-            if str(subset).lower() not in wanted:
-                continue
-        annotations = video.get("annotations") or []
-        segments = [_read_segment(ann, name, vid) for ann in annotations]
-        ids = [_as_label_id(ann[label_field], name, vid, label_field) if use_ids
-               else label_to_id[str(ann["label"])] for ann in annotations]
+        if not _in_split(video, wanted, name, vid):
+            continue
+        segments, ids = _video_instances(video, label_to_id, use_ids, label_field, name, vid)
         keep = remove_duplicate_annotations(segments, ids) if remove_duplicates else range(len(ids))
         removed += len(ids) - len(keep)
-        index = len(video_ids)
-        video_ids.append(str(vid))
         for i in keep:
-            gt_video.append(index)
-            starts.append(segments[i][0])
-            ends.append(segments[i][1])
-            labels.append(ids[i])
+            columns[0].append(len(video_ids))
+            columns[1].append(segments[i][0])
+            columns[2].append(segments[i][1])
+            columns[3].append(ids[i])
+        video_ids.append(str(vid))
+    gt_video, starts, ends, labels = columns
     if wanted is not None and not video_ids:
         subsets = sorted({str(v.get("subset")) for v in database.values() if isinstance(v, Mapping)})
         raise EvaluationInputError(

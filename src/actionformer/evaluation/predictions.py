@@ -48,9 +48,10 @@ def _to_numpy(values: Any) -> np.ndarray:
 
 
 def _video_codes(video_per_prediction: Sequence[Any]) -> tuple:
-    index: Dict[str, int] = {}
-    codes = [index.setdefault(str(v), len(index)) for v in video_per_prediction]
-    return list(index), np.asarray(codes, dtype=np.int64)
+    """(distinct video ids, (N,) index of each prediction's video)."""
+    index = {key: i for i, key in enumerate(dict.fromkeys(video_per_prediction))}
+    codes = np.fromiter(map(index.__getitem__, video_per_prediction), dtype=np.int64, count=len(video_per_prediction))
+    return [str(key) for key in index], codes
 
 
 def _float_column(values: Any, name: str, source: str) -> np.ndarray:
@@ -94,29 +95,34 @@ def from_arrays_dict(preds: Mapping[str, Any], source: str = "predictions") -> P
 def from_detections(detections: Sequence[Mapping[str, Any]], source: str = "detections") -> Predictions:
     """The model's per-video detections ``{video_id, segments, scores, labels}``."""
     videos: List[str] = []
-    codes, segments, scores, labels = [], [], [], []
+    segments, scores, labels, lengths = [], [], [], []
     for item in detections:
         if not isinstance(item, Mapping) or not {"video_id", "segments", "scores", "labels"} <= set(item):
             raise EvaluationInputError(
                 f"{source}: each detection must be a dict with video_id, segments, scores, labels")
         vid = str(item["video_id"])
-        segs = _to_numpy(item["segments"]).astype(np.float64).reshape(-1, 2)  # (K, 2)
-        item_scores = _to_numpy(item["scores"]).astype(np.float64).reshape(-1)
-        item_labels = _label_column(item["labels"], f"{source}: video '{vid}'")
-        if not (len(segs) == len(item_scores) == len(item_labels)):
+        segs = _to_numpy(item["segments"])
+        if segs.size and (segs.ndim != 2 or segs.shape[1] != 2):
+            raise EvaluationInputError(f"{source}: video '{vid}': segments must be (K, 2), got shape {segs.shape}")
+        segs = segs.reshape(-1, 2)  # (K, 2)
+        item_scores = _to_numpy(item["scores"]).reshape(-1)
+        item_labels = _to_numpy(item["labels"]).reshape(-1)
+        if not (segs.shape[0] == item_scores.shape[0] == item_labels.shape[0]):
             raise EvaluationInputError(
                 f"{source}: video '{vid}': segments ({len(segs)}), scores ({len(item_scores)}) and labels "
                 f"({len(item_labels)}) differ in length")
-        codes.append(np.full(len(segs), len(videos), dtype=np.int64))
         videos.append(vid)
         segments.append(segs)
         scores.append(item_scores)
         labels.append(item_labels)
+        lengths.append(segs.shape[0])
     if not videos:
         return _empty(source)
-    seg = np.concatenate(segments)  # (N, 2)
-    return Predictions(videos, np.concatenate(codes), np.ascontiguousarray(seg[:, 0]),
-                       np.ascontiguousarray(seg[:, 1]), np.concatenate(scores), np.concatenate(labels), source)
+    seg = np.concatenate(segments).astype(np.float64)  # (N, 2)
+    codes = np.repeat(np.arange(len(videos), dtype=np.int64), lengths)
+    return Predictions(videos, codes, np.ascontiguousarray(seg[:, 0]), np.ascontiguousarray(seg[:, 1]),
+                       _float_column(np.concatenate(scores), "scores", source),
+                       _label_column(np.concatenate(labels), source), source)
 
 
 def _empty(source: str) -> Predictions:
@@ -219,6 +225,8 @@ def to_predictions(preds: PredictionsLike, label_to_id: Optional[Mapping[str, in
         result = from_json(data, label_to_id, source=str(preds))
     elif isinstance(preds, Mapping) and "video-id" in preds:
         result = from_arrays_dict(preds)
+    elif hasattr(preds, "columns") and "video-id" in list(preds.columns):  # a data frame, as the seed accepted
+        result = from_arrays_dict({key: list(preds[key]) for key in preds.columns})
     elif isinstance(preds, Mapping):
         result = from_json(preds, label_to_id)
     elif isinstance(preds, (list, tuple)):

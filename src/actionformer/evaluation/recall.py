@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .matching import GroundTruthGroups, _ragged_arange, run_starts, segment_tiou
+from .matching import GroundTruthGroups, ragged_arange, run_starts, segment_tiou, stable_argsort
 
 
 def _score_ranks(scores: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -34,7 +34,7 @@ def recall_at_kx(
     gt_start: np.ndarray,
     gt_end: np.ndarray,
     gt_class: np.ndarray,
-    pred_key: np.ndarray,
+    pred_group: np.ndarray,
     pred_start: np.ndarray,
     pred_end: np.ndarray,
     pred_score: np.ndarray,
@@ -42,32 +42,26 @@ def recall_at_kx(
     top_k: Sequence[int],
     num_classes: int,
 ) -> np.ndarray:
-    """(T, K, C) Recall@kx. Ground truth in grouped order; predictions in input order."""
+    """(T, K, C) Recall@kx. Ground truth in grouped order; predictions in input order, with
+    their (class, video) ground-truth group (-1 for none)."""
     thresholds = np.asarray(tiou_thresholds, dtype=np.float64)
     top_k = [int(k) for k in top_k]
     num_thr, num_gt = thresholds.shape[0], gt_start.shape[0]
     num_positives = np.bincount(gt_class, minlength=num_classes).astype(np.float64)
     recall = np.zeros((num_thr, len(top_k), num_classes))
-    if pred_key.shape[0] == 0 or not top_k:
+    members = np.flatnonzero(pred_group >= 0)
+    if members.shape[0] == 0 or not top_k:
         return recall
-    by_group = np.argsort(pred_key, kind="stable")  # input order kept inside a (class, video) group
-    keys = pred_key[by_group]
-    starts, _ = run_starts(keys)
-    sizes = np.diff(np.append(starts, keys.shape[0]))
-    n_gt, first_gt = gt_groups.lookup(keys[starts])
-    with_gt = n_gt > 0
-    if not with_gt.any():
-        return recall
-    rank = _score_ranks(pred_score[by_group], starts[with_gt], sizes[with_gt])
-    # per prediction (grouped order): its group's instance count and first instance
-    group_of = np.repeat(np.arange(starts.shape[0]), sizes)
-    member = with_gt[group_of]
-    member_n = n_gt[group_of]
-    kept = np.flatnonzero(member & (rank < max(top_k) * member_n))
-    kept_n = member_n[kept]
-    _, entry_row, entry_pos = _ragged_arange(kept_n)
+    by_group = members[stable_argsort(pred_group[members])]  # input order kept inside a group
+    group = pred_group[by_group]
+    starts, run = run_starts(group)
+    sizes = np.diff(np.append(starts, group.shape[0]))
+    rank = _score_ranks(pred_score[by_group], starts, sizes)
+    member_n = gt_groups.counts[group]
+    kept = np.flatnonzero(rank < max(top_k) * member_n)
+    _, entry_row, entry_pos = ragged_arange(member_n[kept])
     entry_pred = by_group[kept][entry_row]
-    entry_gt = first_gt[group_of[kept]][entry_row] + entry_pos  # (E,) grouped ground-truth position
+    entry_gt = gt_groups.starts[group[kept]][entry_row] + entry_pos  # (E,) grouped ground-truth position
     entry_rank = rank[kept][entry_row]
     tiou = segment_tiou(pred_start[entry_pred], pred_end[entry_pred], gt_start[entry_gt], gt_end[entry_gt])
 
