@@ -11,7 +11,6 @@ experiment folder (config, log, TensorBoard events, checkpoints, detections) is 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the data and the training")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def demo_overrides(args: argparse.Namespace) -> List[str]:
@@ -44,6 +44,7 @@ def demo_overrides(args: argparse.Namespace) -> List[str]:
         "train_cfg.droppath=0.0", "train_cfg.init_loss_norm=20",
         "test_cfg.max_seg_num=50", "test_cfg.pre_nms_topk=500",
         "trainer.ema_decay=0.97", "trainer.eval_freq=0", "trainer.ckpt_freq=0", "trainer.keep_last=1",
+        "trainer.print_freq=2",
         f"trainer.device={args.device}", f"init_rand_seed={args.seed}",
     ]
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"[2/3] Training a small ActionFormer on {args.device} ({args.threads} threads) ...")
-    train_args = argparse.Namespace(config=config_path, output="demo", resume="", no_progress=False)
+    train_args = argparse.Namespace(config=config_path, output="demo", resume="", no_progress=args.no_progress)
     code = train_from_config(cfg, train_args)
     if code != 0:
         return code
@@ -86,6 +87,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"  Train on it again: actionformer train {config_path} --output again")
     return code
 
-
-def _cpu_count() -> int:
-    return os.cpu_count() or 1

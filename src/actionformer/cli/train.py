@@ -14,6 +14,7 @@ rate is used as given (see docs/training.md).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -98,6 +99,12 @@ def _prepare_folder(cfg: Dict[str, Any], args: argparse.Namespace) -> Path:
     return exp_dir
 
 
+def _fault_injection() -> Optional[int]:
+    """Testing hook for torchrun --max-restarts: the last rank dies after this epoch, once."""
+    value = os.environ.get("ACTIONFORMER_TEST_FAULT_AFTER_EPOCH")
+    return int(value) if value else None
+
+
 def run(args: argparse.Namespace) -> int:
     from actionformer.config import ConfigurationError
 
@@ -148,7 +155,8 @@ def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any) -> int:
             return 1
         model = build_model(cfg, train_set.get_attributes().get("empty_label_ids", []))
         evaluator = MapEvaluator(val_set, cfg["val_split"], cfg.get("dataset_name")) if val_set is not None else None
-        options = TrainOptions.from_config(cfg, show_progress=not getattr(args, "no_progress", False))
+        options = TrainOptions.from_config(cfg, show_progress=not getattr(args, "no_progress", False),
+                                           fault_after_epoch=_fault_injection())
         trainer = Trainer(cfg, model, train_set, exp_dir, device=device, options=options, val_dataset=val_set,
                           evaluator=evaluator, tb_writer=writer, fuse_scores=fuse_scores_fn(cfg))
         resume = _resume_path(args, exp_dir)
