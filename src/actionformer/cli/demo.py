@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"[2/3] Training a small ActionFormer on {args.device} ({args.threads} threads) ...")
     train_args = argparse.Namespace(config=config_path, output="demo", resume="", no_progress=args.no_progress)
-    code = train_from_config(cfg, train_args)
+    code = train_from_config(cfg, train_args, validate=False)  # evaluated below, once
     if code != 0:
         return code
     exp_dir = out / "experiments" / "demo_demo"

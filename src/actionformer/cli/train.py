@@ -116,19 +116,19 @@ def run(args: argparse.Namespace) -> int:
     return train_from_config(cfg, args)
 
 
-def train_from_config(cfg: Dict[str, Any], args: argparse.Namespace) -> int:
-    """Everything after the config is resolved (used by the demo too)."""
+def train_from_config(cfg: Dict[str, Any], args: argparse.Namespace, validate: bool = True) -> int:
+    """Everything after the config is resolved (used by the demo too, with ``validate=False``)."""
     from actionformer.engine.distributed import cleanup_distributed, init_distributed, resolve_device
 
     device = resolve_device(str((cfg.get("trainer") or {}).get("device", "auto")))
     init_distributed(device)
     try:
-        return _train(cfg, args, device)
+        return _train(cfg, args, device, validate)
     finally:
         cleanup_distributed()
 
 
-def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any) -> int:
+def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any, validate: bool = True) -> int:
     from actionformer.data import DataError, import_custom_modules
     from actionformer.engine import Trainer, TrainOptions, fix_random_seed
     from actionformer.engine.build import MapEvaluator, build_dataset, build_model, fuse_scores_fn
@@ -149,7 +149,7 @@ def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any) -> int:
         fix_random_seed(generator_seed, include_cuda=True)
         try:
             train_set = build_dataset(cfg, True, cfg["train_split"])
-            val_set = build_dataset(cfg, False, cfg["val_split"]) if cfg.get("val_split") else None
+            val_set = build_dataset(cfg, False, cfg["val_split"]) if validate and cfg.get("val_split") else None
         except DataError as exc:
             logger.error("%s", exc)
             return 1
