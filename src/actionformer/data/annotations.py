@@ -22,7 +22,6 @@ import csv
 import dataclasses
 import json
 import math
-import os
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -162,7 +161,8 @@ def _read_csv(path: str, required: Sequence[str], optional: Sequence[str] = ()) 
         with open(path, "r", encoding="utf-8", newline="") as fid:
             reader = csv.DictReader(fid)
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
-            rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
+            rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+                    for row in reader]  # extra cells (key None) are ignored
     except FileNotFoundError:
         raise DataError([Problem(ERROR, "file", "file not found", file=path)]) from None
     columns: Dict[str, str] = {}

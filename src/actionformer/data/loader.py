@@ -97,6 +97,16 @@ class SeededItems(Dataset):
         return getattr(self.dataset, name)
 
 
+def _private_generator(generator: Optional[torch.Generator]) -> Optional[torch.Generator]:
+    """A generator for the sampler alone, seeded from ``generator``: the DataLoader also draws
+    from its generator (worker base seeds), once per epoch without persistent workers but only
+    once with them, which would otherwise shift the sampler's stream with the worker count."""
+    if generator is None:
+        return None
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator).item())
+    return torch.Generator().manual_seed(seed)
+
+
 def _understands_seeds(dataset: Dataset) -> bool:
     from .datasets.base import ActionDataset
 
@@ -128,7 +138,7 @@ def make_data_loader(
                       "instead of dropping it (an epoch would otherwise be empty)", stacklevel=2)
         drop_last = False
     if is_training:
-        sampler = SeededSampler(len(dataset), generator, True, num_replicas, rank)
+        sampler = SeededSampler(len(dataset), _private_generator(generator), True, num_replicas, rank)
         if not _understands_seeds(dataset):
             dataset = SeededItems(dataset)
     else:

@@ -122,7 +122,8 @@ def _format_summary(summary: Dict[str, Any]) -> List[str]:
     lines.append("-------")
     for name, s in splits.items():
         subsets = ",".join(s.get("subsets", []))
-        lines.append(f"{name} split [{subsets}]: {s['num_videos']} videos, {s['num_instances']} instances")
+        lines.append(f"{name} split [{subsets}]: {s.get('num_videos', 0)} videos, "
+                     f"{s.get('num_instances', 0)} instances")
         lines.append(f"  video duration (s): {_fmt_stats(s.get('duration'))}")
         lines.append(f"  feature length (steps): {_fmt_stats(s.get('feat_len'))}")
         lines.append(f"  action duration (s): {_fmt_stats(s.get('action_duration'))}")
