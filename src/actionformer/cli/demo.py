@@ -39,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def demo_overrides(args: argparse.Namespace) -> List[str]:
     return [
-        f"opt.epochs={args.epochs}", "opt.warmup_epochs=1", "opt.learning_rate=0.004", "opt.weight_decay=0.05",
-        "loader.batch_size=4", "loader.num_workers=0",
+        f"opt.epochs={args.epochs}", "opt.warmup_epochs=1", "opt.learning_rate=0.006", "opt.weight_decay=0.05",
+        "loader.batch_size=8", "loader.num_workers=0",
         "train_cfg.droppath=0.0", "train_cfg.init_loss_norm=20",
         "test_cfg.max_seg_num=50", "test_cfg.pre_nms_topk=500",
         "trainer.ema_decay=0.97", "trainer.eval_freq=0", "trainer.ckpt_freq=0", "trainer.keep_last=1",

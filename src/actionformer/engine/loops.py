@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .distributed import all_gather_objects, broadcast_object, get_rank, is_main_process
-from .logging import LOGGER_NAME, AverageMeter, progress_bar
+from .logging import LOGGER_NAME, progress_bar
 
 AMP_DTYPES = {"off": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -94,59 +94,69 @@ def train_one_epoch(
     device = _model_device(model)
     num_micro = len(train_loader)
     num_steps = max(num_micro // accum_steps, 1)
-    meters: Dict[str, AverageMeter] = {}
-    step_losses: List[torch.Tensor] = []
-    pending: List[torch.Tensor] = []
+    loss_names: List[str] = []
+    step_losses: List[torch.Tensor] = []  # (num_losses,) per optimizer step
+    pending: List[torch.Tensor] = []  # (num_losses,) per micro-batch of the current step
     desc = f"epoch {curr_epoch + 1}" + (f"/{max_epochs}" if max_epochs else "")
     bar = progress_bar(train_loader, num_micro, desc, enabled=show_progress and is_main_process())
     optimizer.zero_grad(set_to_none=True)
-    step_idx = 0
     for micro_idx, video_list in enumerate(bar):
         if micro_idx >= num_steps * accum_steps:
             break  # the tail that does not fill an optimizer step is dropped
         syncs = (micro_idx + 1) % accum_steps == 0
-        no_sync = getattr(model, "no_sync", None)
-        sync_ctx = no_sync() if (no_sync is not None and not syncs) else contextlib.nullcontext()
-        with sync_ctx:
-            with autocast_context(device, amp_dtype):
-                losses = model(video_list)
-            final_loss = losses["final_loss"].float()
-            if not torch.isfinite(final_loss):
-                ids = [v.get("video_id", "?") for v in video_list] if isinstance(video_list, list) else []
-                raise FloatingPointError(
-                    f"epoch {curr_epoch}, batch {micro_idx}: the loss is {final_loss.item()} (videos {ids}); "
-                    "lower opt.learning_rate, set train_cfg.clip_grad_l2norm, or try --amp off"
-                )
-            scaled = final_loss / accum_steps
-            (scaler.scale(scaled) if scaler is not None else scaled).backward()
-        pending.append(torch.stack([v.detach().float() for v in losses.values()]))
+        losses = _forward_backward(model, video_list, device, amp_dtype, scaler, accum_steps, syncs,
+                                   where=f"epoch {curr_epoch + 1}, batch {micro_idx}")
+        loss_names = list(losses)
+        pending.append(torch.stack(list(losses.values())))
         if not syncs:
             continue
         _optimizer_step(model, optimizer, scaler, clip_grad_l2norm)
         scheduler.step()
         if model_ema is not None:
             model_ema.update(model)
-        step_mean = torch.stack(pending).mean(0)  # (num_losses,)
+        step_losses.append(torch.stack(pending).mean(0))
         pending = []
-        step_losses.append(step_mean)
+        step_idx = len(step_losses) - 1
         if step_idx % max(print_freq, 1) == 0 or step_idx == num_steps - 1:
-            values = dict(zip(losses.keys(), step_mean.tolist()))
-            for key, value in values.items():
-                meters.setdefault(key, AverageMeter()).update(value)
+            values = dict(zip(loss_names, step_losses[-1].tolist()))
             lr = scheduler.get_last_lr()[0]
             _log_step(tb_writer, values, lr, curr_epoch * num_steps + step_idx)
             bar.set_postfix(loss=f"{values.get('final_loss', 0.0):.3f}", lr=f"{lr:.2e}")
-        step_idx += 1
     bar.close()
-    keys = list(meters.keys()) if meters else []
-    all_steps = torch.stack(step_losses).cpu() if step_losses else torch.zeros(0, len(keys))
-    averages = dict(zip(keys, all_steps.mean(0).tolist())) if step_losses else {}
-    final_idx = keys.index("final_loss") if "final_loss" in keys else 0
+    return _epoch_stats(loss_names, step_losses, scheduler.get_last_lr()[0])
+
+
+def _forward_backward(model: nn.Module, video_list: Any, device: torch.device, amp_dtype: Optional[torch.dtype],
+                      scaler: Optional[Any], accum_steps: int, syncs: bool, where: str) -> Dict[str, torch.Tensor]:
+    """One micro-batch: forward under autocast, float32 loss, backward (without DDP gradient
+    sync unless ``syncs``); returns the detached float32 losses."""
+    no_sync = getattr(model, "no_sync", None)
+    sync_ctx = no_sync() if (no_sync is not None and not syncs) else contextlib.nullcontext()
+    with sync_ctx:
+        with autocast_context(device, amp_dtype):
+            losses = model(video_list)
+        final_loss = losses["final_loss"].float()
+        if not torch.isfinite(final_loss):
+            ids = [v.get("video_id", "?") for v in video_list] if isinstance(video_list, list) else []
+            raise FloatingPointError(
+                f"{where}: the loss is {final_loss.item()} (videos {ids}); lower opt.learning_rate, "
+                "set train_cfg.clip_grad_l2norm, or try --amp off"
+            )
+        scaled = final_loss / accum_steps
+        (scaler.scale(scaled) if scaler is not None else scaled).backward()
+    return {k: torch.as_tensor(v).detach().float().reshape(()) for k, v in losses.items()}
+
+
+def _epoch_stats(loss_names: List[str], step_losses: List[torch.Tensor], lr: float) -> Dict[str, Any]:
+    if not step_losses:
+        return {"losses": {}, "lr": lr, "steps": 0, "step_losses": []}
+    all_steps = torch.stack(step_losses).cpu()  # (num_steps, num_losses)
+    final_idx = loss_names.index("final_loss") if "final_loss" in loss_names else 0
     return {
-        "losses": averages,
-        "lr": scheduler.get_last_lr()[0],
-        "steps": step_idx,
-        "step_losses": all_steps[:, final_idx].tolist() if step_losses else [],
+        "losses": dict(zip(loss_names, all_steps.mean(0).tolist())),
+        "lr": lr,
+        "steps": len(step_losses),
+        "step_losses": all_steps[:, final_idx].tolist(),
     }
 
 
