@@ -32,15 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--videos", type=int, default=64, help="synthetic videos (2/3 train, 1/3 evaluation)")
     parser.add_argument("--epochs", type=int, default=10, help="training epochs after 1 warm-up epoch")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data and the training")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1 is fastest for this small model)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def demo_overrides(args: argparse.Namespace) -> List[str]:
     return [
-        f"opt.epochs={args.epochs}", "opt.warmup_epochs=1", "opt.learning_rate=0.006", "opt.weight_decay=0.05",
-        "loader.batch_size=8", "loader.num_workers=0",
+        f"opt.epochs={args.epochs}", "opt.warmup_epochs=1", "opt.learning_rate=0.004", "opt.weight_decay=0.05",
+        "loader.batch_size=4", "loader.num_workers=0",
         "train_cfg.droppath=0.0", "train_cfg.init_loss_norm=20",
         "test_cfg.max_seg_num=50", "test_cfg.pre_nms_topk=500",
         "trainer.ema_decay=0.97", "trainer.eval_freq=0", "trainer.ckpt_freq=0", "trainer.keep_last=1",

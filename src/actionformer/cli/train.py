@@ -21,8 +21,9 @@ from typing import Any, Dict, List, Optional
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set", dest="overrides", nargs="+", action="append", default=[], metavar="KEY=VALUE",
-                        help="override config keys, e.g. --set opt.epochs=5 loader.batch_size=4 (repeatable)")
+    from actionformer.config.overrides import add_override_argument
+
+    add_override_argument(parser)  # --set KEY.PATH=VALUE ... -> args.set
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: trainer.device, auto)")
     parser.add_argument("--amp", choices=["off", "fp16", "bf16"], default=None,
                         help="mixed precision (fp16: CUDA only, with a gradient scaler; bf16: CPU and CUDA)")
@@ -44,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def collect_overrides(args: argparse.Namespace) -> List[str]:
     """``--set`` values plus the flags that are shorthands for config keys."""
-    overrides = [item for group in (args.overrides or []) for item in group]
+    overrides = list(getattr(args, "set", None) or [])
     flag_keys = {"amp": "trainer.amp", "device": "trainer.device", "accum_steps": "trainer.accum_steps",
                  "eval_freq": "trainer.eval_freq", "ckpt_freq": "trainer.ckpt_freq",
                  "print_freq": "trainer.print_freq", "seed": "init_rand_seed"}
