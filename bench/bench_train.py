@@ -38,14 +38,15 @@ def write_thumos_sized(folder: Path, num_videos: int, seed: int = 0) -> Path:
     feat_dir.mkdir(parents=True, exist_ok=True)
     database = {}
     fps, stride, frames = 30.0, 4, 16
+    next_label = 0  # labels cycle so that all 20 classes appear
     for i in range(num_videos):
         steps = int(rng.integers(2304, 2600))
         np.save(feat_dir / f"video_{i:04d}.npy", rng.standard_normal((steps, 2048), dtype=np.float32))
         duration = (steps * stride + frames) / fps
         annotations = []
-        for _ in range(int(rng.integers(1, 9))):
+        for _ in range(int(rng.integers(2, 9))):
             start = float(rng.uniform(0, duration - 10))
-            label = int(rng.integers(0, 20))
+            label, next_label = next_label % 20, next_label + 1
             annotations.append({"segment": [start, start + float(rng.uniform(1, 10))],
                                 "label": f"class_{label:02d}", "label_id": label})
         database[f"video_{i:04d}"] = {"subset": "validation", "duration": duration, "fps": fps,
