@@ -37,3 +37,16 @@ def test_missing_checkpoint_is_a_clear_error(run_cli, tiny_config, tmp_path):
     assert code == 2 and "nope.pth.tar" in err
     code, _, err = run_cli("eval", tiny_config, tmp_path, "--epoch", "7")
     assert code == 2 and "epoch 7" in err
+
+
+def test_eval_of_a_checkpoint_in_the_original_release_layout(run_cli, tiny_config, trained_run, tmp_path):
+    """The original saved from nn.DataParallel: every key prefixed with 'module.'."""
+    import torch
+
+    ours = load_checkpoint_file(trained_run / "epoch_002.pth.tar")
+    released = {"epoch": 2, "state_dict": {f"module.{k}": v for k, v in ours["state_dict"].items()},
+                "state_dict_ema": {f"module.{k}": v for k, v in ours["state_dict_ema"].items()}}
+    torch.save(released, tmp_path / "released.pth.tar")
+    code, stdout, _ = run_cli("eval", tiny_config, tmp_path / "released.pth.tar", "--out", tmp_path / "r.json")
+    assert code == 0
+    assert f"Average mAP: {ours['map']:.2f} (%)" in stdout
