@@ -1,34 +1,8 @@
-"""Helpers that write tiny datasets in the exact on-disk formats of the original release."""
-
-from __future__ import annotations
-
-import json
-from pathlib import Path
-from typing import Any, Dict, Optional
+"""Fixtures of the data tests (helpers in data_test_helpers.py)."""
 
 import numpy as np
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-THUMOS_JSON = REPO_ROOT.parent / "shared" / "data" / "thumos14.json"
-
-
-def feat_len(duration: float, fps: float, stride: int, num_frames: int) -> int:
-    return max(int((duration * fps - num_frames) // stride) + 1, 1)
-
-
-def write_json(path: Path, database: Dict[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"version": "test", "database": database}))
-    return path
-
-
-def video_entry(subset: str, duration: float, acts, fps: Optional[float] = 30.0) -> Dict[str, Any]:
-    entry = {"subset": subset, "duration": duration,
-             "annotations": [{"segment": [s, e], "label": lab, "label_id": lid} for s, e, lab, lid in acts]}
-    if fps is not None:
-        entry["fps"] = fps
-    return entry
+from data_test_helpers import feat_len, video_entry, write_json
 
 
 @pytest.fixture
@@ -51,7 +25,3 @@ def thumos_dir(tmp_path):
                   default_fps=None, downsample_rate=1, max_seq_len=64, trunc_thresh=0.5, crop_ratio=[0.9, 1.0],
                   input_dim=8, num_classes=3, file_prefix=None, file_ext=".npy", force_upsampling=False)
     return {"root": tmp_path, "json": json_file, "feats": feat_dir, "db": db, "kwargs": kwargs}
-
-
-def make_cfg(kwargs: Dict[str, Any], name: str = "thumos", train=("validation",), val=("test",)) -> Dict[str, Any]:
-    return {"dataset_name": name, "train_split": list(train), "val_split": list(val), "dataset": dict(kwargs)}

@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import make_cfg, video_entry, write_json
+from data_test_helpers import make_cfg, video_entry, write_json
 
 from actionformer.data import DATASETS, DataReport, check_data_from_config, check_dataset, enforce_data_policy
 from actionformer.data.checks import DataCheckError
@@ -131,3 +131,23 @@ def test_unknown_dataset_name_and_user_dataset_generic_check(thumos_dir):
     finally:
         DATASETS._entries.pop("generic_items_ds")
     assert {(p.video_id, p.field) for p in report.errors} == {("g1", "feature dim")}
+
+
+def test_real_thumos14_file_has_only_the_known_warnings(tmp_path):
+    from data_test_helpers import THUMOS_JSON
+
+    if not THUMOS_JSON.is_file():
+        pytest.skip("shared/data/thumos14.json not available")
+    database = json.loads(THUMOS_JSON.read_text())["database"]
+    for vid in database:
+        np.save(tmp_path / f"{vid}.npy", np.zeros((1, 1), np.float32))
+    kwargs = dict(feat_folder=str(tmp_path), json_file=str(THUMOS_JSON), feat_stride=4, num_frames=16,
+                  input_dim=1, num_classes=20, file_ext=".npy", max_seq_len=2304, crop_ratio=[0.9, 1.0])
+    report = check_data_from_config(make_cfg(kwargs), deep=False)
+    assert report.ok, report.format()
+    assert {p.video_id for p in report.warnings} == {"video_test_0000270", "video_test_0000814", "video_test_0001081",
+                                                     "video_validation_0000364", "video_validation_0000856"}
+    assert len(report.warnings) == 30
+    splits = report.summary["splits"]
+    assert (splits["train"]["num_videos"], splits["val"]["num_videos"]) == (200, 212)
+    assert splits["train"]["num_instances"] + splits["val"]["num_instances"] == 6365

@@ -4,7 +4,7 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from conftest import THUMOS_JSON, feat_len, make_cfg, video_entry, write_json
+from data_test_helpers import THUMOS_JSON, feat_len, make_cfg, video_entry, write_json
 
 from actionformer.data import DATASETS, DataError, grid_to_seconds, import_custom_modules, make_dataset
 
@@ -241,3 +241,18 @@ def test_custom_imports_accepts_a_python_file(tmp_path, thumos_dir):
         assert "by_path_ds" in DATASETS
     finally:
         DATASETS._entries.pop("by_path_ds", None)
+
+
+def test_custom_imports_finds_modules_in_the_working_directory(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "cwd_plugin_ds.py").write_text("from actionformer.data import DATASETS, CustomDataset\n"
+                                              "@DATASETS.register('cwd_ds')\nclass C(CustomDataset):\n    pass\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    try:
+        import_custom_modules({"custom_imports": ["cwd_plugin_ds"]})
+        assert "cwd_ds" in DATASETS
+    finally:
+        DATASETS._entries.pop("cwd_ds", None)
+        sys.modules.pop("cwd_plugin_ds", None)

@@ -84,3 +84,8 @@ def test_not_2d_and_unreadable_name_the_file(tmp_path):
 def test_concat_aligned_direct():
     out = concat_aligned([np.zeros((4, 1)), np.ones((5, 2))], "v", ["a", "b"])
     assert out.shape == (4, 3)
+
+
+def test_a_non_hdf5_file_is_a_missing_root(tmp_path):
+    (tmp_path / "x.h5").write_text("not hdf5")
+    assert FeatureSource(str(tmp_path / "x.h5")).missing_roots() == [str(tmp_path / "x.h5")]

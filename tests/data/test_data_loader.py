@@ -77,3 +77,12 @@ def test_foreign_dataset_is_wrapped_and_seeded(tmp_path):
 def test_trivial_collate():
     batch = [{"a": 1}, {"a": 2}]
     assert trivial_batch_collator(batch) is batch
+
+
+def test_distributed_eval_shards_without_repeating(thumos_dir):
+    ds = make_dataset("thumos", False, ["validation", "test"], **thumos_dir["kwargs"])
+    seen = []
+    for rank in range(3):
+        loader = make_data_loader(ds, False, None, 1, 0, num_replicas=3, rank=rank)
+        seen += [item["video_id"] for batch in loader for item in batch]
+    assert sorted(seen) == sorted(ds.video_ids)

@@ -72,3 +72,30 @@ def test_resize_feats_linear():
     assert y.shape == (1, 8)
     assert y[0, 0].item() == 0.0 and y[0, -1].item() == 3.0
     assert resize_feats(x, 4) is x
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=60, deadline=None)
+@given(T=st.integers(20, 300), max_len=st.integers(8, 120), thresh=st.floats(0.1, 1.0),
+       offset=st.sampled_from([0.0, 2.0]), starts=st.lists(st.floats(-2, 290), min_size=1, max_size=6),
+       lengths=st.lists(st.floats(0.5, 60), min_size=6, max_size=6), seed=st.integers(0, 1000))
+def test_truncation_invariants(T, max_len, thresh, offset, starts, lengths, seed):
+    segs = torch.tensor([[s, s + n] for s, n in zip(starts, lengths)], dtype=torch.float32)
+    item = {"feats": torch.arange(T, dtype=torch.float32).view(1, T), "segments": segs,
+            "labels": torch.arange(len(starts))}
+    out = truncate_feats(item, max_len, thresh, offset, (0.9, 1.0), rng=random.Random(seed))
+    new_len = out["feats"].shape[1]
+    assert new_len <= max(max_len, T) and new_len >= 1
+    if out is item:
+        return
+    start = int(out["feats"][0, 0].item())
+    assert out["segments"].shape == (len(out["labels"]), 2)
+    assert (out["segments"][:, 0] >= -offset - 1e-4).all() and (out["segments"][:, 1] <= new_len + offset + 1e-4).all()
+    for seg, lab in zip(out["segments"], out["labels"].tolist()):
+        orig = segs[lab]
+        assert torch.allclose(seg + start, torch.stack([orig[0].clamp(min=start - offset),
+                                                        orig[1].clamp(max=start + new_len + offset)]), atol=1e-3)
+        assert ((seg[1] - seg[0]) / (orig[1] - orig[0])).item() >= thresh - 1e-5

@@ -111,5 +111,11 @@ def test_config_errors_are_clear(parity):
     del cfg["nms_sigma"]
     with pytest.raises(KeyError, match="nms_sigma"):
         detect([], [], [], [], parity["videos"][0], cfg)
-    with pytest.raises(KeyError, match="video_meta has no 'fps'"):
+    with pytest.raises(KeyError, match="video_meta of video 'x' has no 'fps'"):
         detect([], [], [], [], {"video_id": "x"}, model_cfg["test_cfg"])
+
+
+def test_bad_video_metadata_names_the_video(parity):
+    video = dict(parity["videos"][0], duration=-1.0)
+    with pytest.raises(ValueError, match=f"video '{video['video_id']}'.*duration must be >= 0"):
+        _detect_fixture_video({**parity, "videos": [video]}, 0)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Dict
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,39 +23,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     parser.add_argument("--max-problems", type=int, default=200, help="problems printed at most (default 200)")
+    from actionformer.config import add_override_argument
 
-
-_DATASET_DEFAULTS = {  # the original release's dataset defaults
-    "feat_stride": 16, "num_frames": 32, "default_fps": None, "downsample_rate": 1, "max_seq_len": 2304,
-    "trunc_thresh": 0.5, "crop_ratio": None, "input_dim": 2304, "num_classes": 97, "force_upsampling": False,
-}
-
-
-def _fallback_load_config(path: str) -> Dict[str, Any]:
-    """Used only while actionformer.config is unavailable: YAML + the original's defaults."""
-    import yaml
-
-    with open(path, "r", encoding="utf-8") as fid:
-        cfg = yaml.safe_load(fid) or {}
-    merged = {"dataset_name": "epic", "train_split": ["training"], "val_split": ["validation"]}
-    merged.update(cfg)
-    merged["dataset"] = {**_DATASET_DEFAULTS, **(cfg.get("dataset") or {})}
-    return merged
-
-
-def load_experiment_config(path: str) -> Dict[str, Any]:
-    try:
-        from actionformer.config import load_config
-    except ImportError:
-        return _fallback_load_config(path)
-    return load_config(path)
+    add_override_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from actionformer.config import load_config
     from actionformer.data.checks import check_data_from_config, default_splits
 
     try:
-        cfg = load_experiment_config(args.config)
+        cfg = load_config(args.config, overrides=args.set)
     except (OSError, ValueError) as exc:
         print(f"error: cannot load config {args.config}: {exc}", file=sys.stderr)
         return 1

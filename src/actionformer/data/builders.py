@@ -53,7 +53,16 @@ def _import_one(name: str) -> None:
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
         return
-    importlib.import_module(name)
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        # the `actionformer` console script does not put the working directory on sys.path,
+        # but a user's `my_datasets.py` next to their config usually lives there
+        cwd = os.getcwd()
+        if exc.name != name.split(".")[0] or cwd in sys.path:
+            raise
+        sys.path.insert(0, cwd)
+        importlib.import_module(name)
 
 
 def import_custom_modules(cfg: Mapping[str, Any] | Iterable[str]) -> None:

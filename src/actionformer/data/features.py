@@ -104,9 +104,12 @@ class FeatureSource:
 
     # -- locating -----------------------------------------------------------------------------
     def missing_roots(self) -> List[str]:
-        """Feature folders (or the HDF5 file) that do not exist."""
+        """Feature folders (or the HDF5 file) that do not exist (or are not HDF5)."""
         if self.use_hdf5:
-            return [] if os.path.isfile(self.folders[0]) else [self.folders[0]]
+            import h5py
+
+            path = self.folders[0]
+            return [] if os.path.isfile(path) and h5py.is_hdf5(path) else [path]
         return [f for f in self.folders if not os.path.isdir(f)]
 
     def _path_in(self, folder: str, video_id: str) -> str:

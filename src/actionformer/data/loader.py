@@ -38,11 +38,12 @@ def worker_init_reset_seed(worker_id: int) -> None:
 class SeededSampler(Sampler):
     """Yields ``(index, seed)`` pairs: a permutation (or the identity) and one seed per item,
     both drawn from ``generator``; with ``num_replicas`` > 1 each rank gets every
-    ``num_replicas``-th pair (the list padded by wrap-around so every rank has as many).
+    ``num_replicas``-th pair (in training the list is padded by wrap-around so that every rank
+    has as many; with ``pad=False``, for evaluation, no video is repeated).
     """
 
     def __init__(self, num_items: int, generator: Optional[torch.Generator] = None, shuffle: bool = True,
-                 num_replicas: int = 1, rank: int = 0) -> None:
+                 num_replicas: int = 1, rank: int = 0, pad: bool = True) -> None:
         if not 0 <= rank < num_replicas:
             raise ValueError(f"rank {rank} outside [0, {num_replicas})")
         self.num_items = num_items
@@ -50,9 +51,12 @@ class SeededSampler(Sampler):
         self.shuffle = shuffle
         self.num_replicas = num_replicas
         self.rank = rank
+        self.pad = pad
 
     def __len__(self) -> int:
-        return math.ceil(self.num_items / self.num_replicas)
+        if self.pad:
+            return math.ceil(self.num_items / self.num_replicas)
+        return len(range(self.rank, self.num_items, self.num_replicas))
 
     def __iter__(self) -> Iterator[Tuple[int, int]]:
         n = self.num_items
@@ -61,9 +65,10 @@ class SeededSampler(Sampler):
         order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
         seeds = torch.randint(0, _MAX_SEED, (n,), generator=self.generator)
         pairs = list(zip(order.tolist(), seeds.tolist()))
-        total = len(self) * self.num_replicas
-        pairs += pairs[: total - n]  # pad so that every rank gets as many items
-        return iter(pairs[self.rank: total: self.num_replicas])
+        if self.pad:
+            total = math.ceil(n / self.num_replicas) * self.num_replicas
+            pairs += pairs[: total - n]  # every rank gets as many items
+        return iter(pairs[self.rank:: self.num_replicas])
 
 
 class SeededItems(Dataset):
@@ -142,7 +147,7 @@ def make_data_loader(
         if not _understands_seeds(dataset):
             dataset = SeededItems(dataset)
     else:
-        sampler = SeededSampler(len(dataset), None, False, num_replicas, rank) if num_replicas > 1 else None
+        sampler = SeededSampler(len(dataset), None, False, num_replicas, rank, pad=False) if num_replicas > 1 else None
         if sampler is not None and not _understands_seeds(dataset):
             dataset = SeededItems(dataset)
     extra: Dict[str, Any] = {}

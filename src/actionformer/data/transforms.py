@@ -8,7 +8,6 @@ module-level ``random`` is used, as in the original release (seeded per worker b
 
 from __future__ import annotations
 
-import copy
 import random
 from typing import Any, Dict, Optional, Sequence
 
@@ -59,7 +58,7 @@ def truncate_feats(
         if max_seq_len == feat_len:
             return data_dict
 
-    data_dict = copy.deepcopy(data_dict)
+    data_dict = dict(data_dict)  # every entry that changes is replaced, never modified in place
     area_segs = torch.abs(segments[:, 1] - segments[:, 0])
     for _ in range(max_num_trials):
         start = rng.randint(0, feat_len - max_seq_len)
@@ -79,7 +78,8 @@ def truncate_feats(
         else:
             break
 
-    data_dict["feats"] = data_dict["feats"][:, start:end].clone()  # (C, T')
+    # copies only the window (the input may be a transposed view of the whole file)
+    data_dict["feats"] = data_dict["feats"][:, start:end].clone(memory_format=torch.contiguous_format)  # (C, T')
     kept = torch.stack((left[keep], right[keep]), dim=1)  # (N', 2)
     data_dict["segments"] = (kept - start).to(segments.dtype)
     data_dict["labels"] = data_dict["labels"][keep].clone()

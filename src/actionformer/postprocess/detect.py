@@ -56,7 +56,8 @@ def detect(
         on the CPU, sorted by descending score unless ``nms_method`` is ``"none"``.
     """
     cfg = {key: _lookup(test_cfg, key, "test_cfg") for key in TEST_CFG_KEYS}
-    meta = {key: _lookup(video_meta, key, "video_meta") for key in VIDEO_META_KEYS}
+    video_id = _lookup(video_meta, "video_id", "video_meta")
+    meta = {key: _lookup(video_meta, key, f"video_meta of video {video_id!r}") for key in VIDEO_META_KEYS}
     if cfg["nms_method"] not in NMS_METHODS:
         raise ValueError(
             f"detect: test_cfg.nms_method must be one of {NMS_METHODS}, got {cfg['nms_method']!r}"
@@ -76,7 +77,10 @@ def detect(
             sigma=cfg["nms_sigma"],
             voting_thresh=cfg["voting_thresh"],
         )
-    segs = grid_to_seconds(
-        segs, meta["fps"], meta["feat_stride"], meta["feat_num_frames"], meta["duration"]
-    )
+    try:
+        segs = grid_to_seconds(
+            segs, meta["fps"], meta["feat_stride"], meta["feat_num_frames"], meta["duration"]
+        )
+    except ValueError as exc:
+        raise ValueError(f"detect: video {video_id!r}: {exc}") from None
     return {"video_id": meta["video_id"], "segments": segs, "scores": scores, "labels": labels}

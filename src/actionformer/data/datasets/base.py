@@ -112,7 +112,7 @@ class ActionDataset(Dataset):
         label_dict, label_problems = build_label_dict(db, self.class_list)
         self.label_dict = label_dict
         problems = list(db.problems) + label_problems + self._check_classes(label_dict)
-        problems += [Problem(ERROR, "feat_folder", "feature folder / file not found", file=p)
+        problems += [Problem(ERROR, "feat_folder", "feature folder not found (or not an HDF5 file)", file=p)
                      for p in self.feature_source.missing_roots()]
         features_present = not self.feature_source.missing_roots()
         wanted = {s.lower() for s in self.split}
@@ -244,7 +244,7 @@ class ActionDataset(Dataset):
         return self.feature_source.read(video_id)
 
     def resample(self, feats: np.ndarray, entry: Dict[str, Any]) -> Tuple[torch.Tensor, float, float]:
-        """(T, C) array -> (C, T') tensor, feat_stride, num_frames (the original's three cases)."""
+        """(T, C) array -> (C, T') tensor view, feat_stride, num_frames (the original's three cases)."""
         feat_stride, num_frames = self.feat_stride, self.num_frames
         if self.feat_stride > 0 and not self.force_upsampling:
             if self.downsample_rate > 1:
@@ -262,7 +262,9 @@ class ActionDataset(Dataset):
             seq_len = self.max_seq_len if self.force_upsampling else seq_len
             feat_stride = entry["duration"] * entry["fps"] / seq_len
             num_frames = feat_stride
-        tensor = torch.from_numpy(np.ascontiguousarray(feats.transpose()))  # (T, C) -> (C, T)
+        # a transposed view; made contiguous once, after any truncation, so training copies
+        # only the window it keeps
+        tensor = torch.from_numpy(feats).t()  # (T, C) -> (C, T)
         if self.force_upsampling:
             tensor = resize_feats(tensor, self.max_seq_len)  # (C, max_seq_len)
         return tensor, feat_stride, num_frames
@@ -285,6 +287,7 @@ class ActionDataset(Dataset):
             item[key] = entry[key]
         if self.is_training and segments is not None:
             item = truncate_feats(item, self.max_seq_len, self.trunc_thresh, offset, self.crop_ratio, rng=rng)
+        item["feats"] = item["feats"].contiguous()  # (C, T)
         return item
 
     def _drop_outside(self, segments: torch.Tensor, labels: torch.Tensor, vid_len: float):
