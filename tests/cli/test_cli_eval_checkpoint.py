@@ -13,7 +13,7 @@ def test_eval_reproduces_the_validation_map_logged_in_training(run_cli, tiny_con
     out = tmp_path / "dets.json"
     code, stdout, _ = run_cli("eval", tiny_config, trained_run / "epoch_002.pth.tar", "--out", out)
     assert code == 0
-    assert stdout.strip().splitlines()[-2].startswith("Average mAP: ")
+    assert stdout.strip().splitlines()[-1].startswith("Average mAP: ")
     metrics = json.loads((tmp_path / "dets_metrics.json").read_text())
     logged = load_checkpoint_file(trained_run / "epoch_002.pth.tar")["map"]
     assert metrics["average_mAP"] * 100 == pytest.approx(logged, abs=1e-9)

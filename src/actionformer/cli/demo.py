@@ -78,12 +78,13 @@ def run(args: argparse.Namespace) -> int:
     if code != 0:
         return code
     exp_dir = out / "experiments" / "demo_demo"
-    print("[3/3] Evaluating the EMA model on the held-out videos ...")
-    eval_args = argparse.Namespace(no_ema=False, save_only=False, out=str(exp_dir / "demo_detections.json"))
-    code = evaluate_checkpoint(load_config(config_path, overrides=demo_overrides(args)),
-                               exp_dir / "last.pth.tar", eval_args)
-    print(f"Done in {time.time() - start:.0f} s. Experiment folder: {exp_dir}")
+    print(f"Trained in {time.time() - start:.0f} s. Experiment folder: {exp_dir}")
     print(f"  TensorBoard: tensorboard --logdir {exp_dir / 'logs'}")
     print(f"  Train on it again: actionformer train {config_path} --output again")
+    print("[3/3] Evaluating the EMA model on the held-out videos ...")
+    eval_args = argparse.Namespace(no_ema=False, save_only=False, out=str(exp_dir / "demo_detections.json"))
+    # the table is printed last: the output ends with 'Average mAP: XX.XX (%)'
+    code = evaluate_checkpoint(load_config(config_path, overrides=demo_overrides(args)),
+                               exp_dir / "last.pth.tar", eval_args)
     return code
 

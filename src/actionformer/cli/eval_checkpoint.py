@@ -137,10 +137,10 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     evaluator.result = evaluator.detector.result
     for message in evaluator.result.warnings:
         print(f"Warning: {message}")
-    print(evaluator.report())
     metrics = dict(evaluator.metrics(), checkpoint=str(ckpt), weights="raw" if args.no_ema else "ema")
     write_json_atomic(metrics, metrics_path(out))
     print(f"=> metrics written to {metrics_path(out)}")
+    print(evaluator.report())  # last, so that the output ends with 'Average mAP: XX.XX (%)'
     return 0
 
 
