@@ -1,8 +1,8 @@
-"""Experiment folder naming and backbone options passed to the model."""
+"""Experiment folder naming."""
 
 from __future__ import annotations
 
-from actionformer.engine.build import _backbone_options, config_name, experiment_dir
+from actionformer.engine.build import config_name, experiment_dir
 
 
 def test_experiment_folder_names(tmp_path):
@@ -14,11 +14,3 @@ def test_experiment_folder_names(tmp_path):
     (tmp_path / "b_old").mkdir()
     assert experiment_dir(cfg, "a/b.yaml", "", resume_latest=True) == tmp_path / "b_old"
 
-
-def test_default_backbone_options_are_not_passed_to_the_original_backbones():
-    defaults = {"use_rope": False, "use_flash_attn": True, "use_swiglu": False, "use_rms_norm": False,
-                "n_kv_head": None}
-    assert _backbone_options({"backbone_type": "convTransformer", "backbone": defaults}) is None
-    changed = dict(defaults, use_rope=True)
-    assert _backbone_options({"backbone_type": "convTransformer", "backbone": changed}) == {"use_rope": True}
-    assert _backbone_options({"backbone_type": "convTransformerv2", "backbone": defaults}) == defaults

@@ -53,33 +53,7 @@ def build_model(cfg: Dict[str, Any], empty_label_ids: Optional[List[int]] = None
 
     if empty_label_ids is not None:
         cfg["model"].setdefault("train_cfg", {})["head_empty_cls"] = list(empty_label_ids)
-    kwargs = dict(cfg["model"])
-    kwargs["backbone"] = _backbone_options(kwargs)
-    return make_meta_arch(cfg["model_name"], **kwargs)
-
-
-def _backbone_options(model_cfg: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
-    """``model.backbone`` options, left out where they are the config's defaults.
-
-    The config fills in defaults of the ``convTransformerv2`` options for every model, while the
-    original backbones refuse any option that is set; only options a user changed are passed.
-    """
-    options = model_cfg.get("backbone")
-    if not options or model_cfg.get("backbone_type") == "convTransformerv2":
-        return options
-    try:
-        from actionformer.config import get_key
-    except ImportError:  # pragma: no cover
-        return options
-    changed = {}
-    for name, value in options.items():
-        try:
-            default = get_key(f"model.backbone.{name}").default
-        except Exception:
-            default = object()
-        if value != default:
-            changed[name] = value
-    return changed or None
+    return make_meta_arch(cfg["model_name"], **cfg["model"])
 
 
 def label_names(dataset: Any) -> Dict[int, str]:
