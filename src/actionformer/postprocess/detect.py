@@ -28,6 +28,11 @@ def _lookup(container: Any, key: str, what: str) -> Any:
     raise KeyError(f"detect: {what} has no '{key}'")
 
 
+def _widen(tensor: torch.Tensor) -> torch.Tensor:
+    """float16 / bfloat16 -> float32; other dtypes unchanged."""
+    return tensor.float() if tensor.dtype in (torch.float16, torch.bfloat16) else tensor
+
+
 def detect(
     points_per_level: Sequence[torch.Tensor],
     cls_logits_per_level: Sequence[torch.Tensor],
@@ -67,7 +72,9 @@ def detect(
         pre_nms_thresh=cfg["pre_nms_thresh"], pre_nms_topk=cfg["pre_nms_topk"],
         duration_thresh=cfg["duration_thresh"],
     )
-    segs, scores, labels = segs.detach().cpu(), scores.detach().cpu(), labels.detach().cpu()
+    # the NMS kernels run in numpy, which has no bfloat16: widen half-precision outputs (exact)
+    segs, scores = (_widen(t.detach().cpu()) for t in (segs, scores))
+    labels = labels.detach().cpu()
     if cfg["nms_method"] != "none":
         segs, scores, labels = batched_nms(
             segs, scores, labels,
