@@ -30,13 +30,3 @@ def trained_run(tiny_config) -> Path:
     assert code == 0
     return tiny_config.parent / "ckpt" / "tiny_shared"
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny models run fastest on one thread, and do not stall when the machine is busy."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
