@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from ..assign import assign_labels
@@ -182,19 +183,25 @@ class LocPointTransformer(nn.Module):
         gt_offsets = torch.stack(gt_offsets)[pos]  # (#pos, 2)
 
         num_pos = int(pos.sum().item())
+        normalizer = self.loss_normalizer
         if self.training:
+            world_size = _training_world_size()
+            # DDP averages the ranks' gradients; counting positives over the whole global batch and
+            # dividing by normalizer / world_size makes that average the single-process gradient
+            total_pos = num_pos if world_size == 1 else _sum_over_ranks(num_pos, pos.device)
             m = self.loss_normalizer_momentum
-            self.loss_normalizer = m * self.loss_normalizer + (1 - m) * max(num_pos, 1)
+            self.loss_normalizer = m * self.loss_normalizer + (1 - m) * max(total_pos, 1)
+            normalizer = self.loss_normalizer / world_size
 
         smoothing = cfg.get("label_smoothing", 0.0)
         target = gt_cls[valid] * (1 - smoothing) + smoothing / (self.num_classes + 1)
         cls_loss = sigmoid_focal_loss(torch.cat(out.cls_logits, dim=1)[valid], target, reduction="sum")
-        cls_loss = cls_loss / self.loss_normalizer
+        cls_loss = cls_loss / normalizer
 
         if num_pos == 0:
             reg_loss = 0 * pred_offsets.sum()
         else:
-            reg_loss = ctr_diou_loss_1d(pred_offsets, gt_offsets, reduction="sum") / self.loss_normalizer
+            reg_loss = ctr_diou_loss_1d(pred_offsets, gt_offsets, reduction="sum") / normalizer
 
         if cfg["loss_weight"] > 0:
             loss_weight = cfg["loss_weight"]
@@ -247,3 +254,16 @@ class LocPointTransformer(nn.Module):
 def video_meta(video: Dict[str, Any]) -> Dict[str, Any]:
     keys = ("video_id", "fps", "duration", "feat_stride", "feat_num_frames")
     return {k: video[k] for k in keys}
+
+
+def _training_world_size() -> int:
+    """Processes of the initialized process group (1 outside distributed training)."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size()
+    return 1
+
+
+def _sum_over_ranks(count: int, device: torch.device) -> int:
+    total = torch.tensor([count], dtype=torch.int64, device=device)
+    dist.all_reduce(total)
+    return int(total.item())
