@@ -68,3 +68,13 @@ def test_bad_shapes_are_clear_errors():
         rope(torch.randn(3, 6), torch.arange(3))
     with pytest.raises(ValueError, match="positions"):
         rope(torch.randn(3, 8), torch.arange(4))
+
+
+def test_grid_tables_equal_explicit_positions_and_are_cached():
+    rope = RotaryEmbedding(8)
+    cos, sin = rope.grid_cos_sin(12, 4, torch.device("cpu"))
+    cos2, sin2 = rope.cos_sin(torch.arange(12) * 4)
+    torch.testing.assert_close(cos, cos2)
+    torch.testing.assert_close(sin, sin2)
+    assert rope.grid_cos_sin(12, 4, torch.device("cpu"))[0] is cos
+    assert rope.grid_cos_sin(13, 4, torch.device("cpu"))[0] is not cos

@@ -11,13 +11,15 @@ from actionformer.modeling.layers.swiglu import SwiGLU, swiglu_hidden_dim
 
 def test_matches_definition():
     ffn = SwiGLU(6, 10, out_channels=5)
+    for p in ffn.parameters():
+        torch.nn.init.normal_(p)  # biases start at zero; make them matter
     x = torch.randn(2, 6, 7)  # (B, C, T)
-    w = ffn.gate_up.weight[:, :, 0]  # (2 * hidden, C)
+    w = ffn.gate_up.weight  # (2 * hidden, C)
     b = ffn.gate_up.bias
     w_gate, w_up, b_gate, b_up = w[:10], w[10:], b[:10], b[10:]
     xt = x.transpose(1, 2)  # (B, T, C)
     hidden = F.silu(xt @ w_gate.T + b_gate) * (xt @ w_up.T + b_up)  # (B, T, hidden)
-    expected = hidden @ ffn.down.weight[:, :, 0].T + ffn.down.bias  # (B, T, out)
+    expected = hidden @ ffn.down.weight.T + ffn.down.bias  # (B, T, out)
     torch.testing.assert_close(ffn(x), expected.transpose(1, 2), atol=1e-6, rtol=1e-5)
 
 

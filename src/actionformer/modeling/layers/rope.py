@@ -25,6 +25,9 @@ class RotaryEmbedding(nn.Module):
             raise ValueError(f"RoPE needs a positive, even head dimension, got {head_dim}")
         self.head_dim = head_dim
         self.base = base
+        # cos/sin of the last regular grid asked for; training repeats the same length
+        self._grid_key: tuple | None = None
+        self._grid_tables: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def cos_sin(self, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """cos and sin tables of shape (T, d) for 1-D ``positions`` (T,), in float32.
@@ -39,6 +42,18 @@ class RotaryEmbedding(nn.Module):
         angles = positions.to(wide)[:, None] * inv_freq[None, :]  # (T, d/2)
         angles = torch.cat((angles, angles), dim=-1)  # (T, d)
         return angles.cos().float(), angles.sin().float()
+
+    def grid_cos_sin(
+        self, length: int, stride: float, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Tables for positions ``0, stride, 2 * stride, ...`` (length of them), cached."""
+        key = (length, float(stride), torch.device(device))
+        if self._grid_key != key:
+            positions = torch.arange(length, device=device, dtype=torch.float64 if
+                                     torch.device(device).type != "mps" else torch.float32)
+            self._grid_tables = self.cos_sin(positions * stride)
+            self._grid_key = key
+        return self._grid_tables
 
     def forward(self, x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         """Rotate ``x`` of shape (..., T, d) at ``positions`` (T,); same shape and dtype out."""

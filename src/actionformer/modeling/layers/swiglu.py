@@ -25,8 +25,9 @@ def swiglu_hidden_dim(mlp_hidden_dim: int, multiple_of: int = 64) -> int:
 class SwiGLU(nn.Module):
     """``out = W_down(silu(W_gate x) * W_up x)``, pointwise over time.
 
-    Gate and up projections are one fused 1x1 convolution (one matmul instead of two);
-    ``gate_up.weight[:hidden]`` is W_gate and ``gate_up.weight[hidden:]`` is W_up.
+    Gate and up projections are one fused linear layer (one matmul instead of two);
+    ``gate_up.weight[:hidden]`` is W_gate and ``gate_up.weight[hidden:]`` is W_up. The matmuls
+    run on the time-major view of the input, which is what BLAS wants for (B, C, T) features.
     """
 
     def __init__(
@@ -40,11 +41,15 @@ class SwiGLU(nn.Module):
         super().__init__()
         out_channels = in_channels if out_channels is None else out_channels
         self.hidden_channels = hidden_channels
-        self.gate_up = nn.Conv1d(in_channels, 2 * hidden_channels, 1, bias=bias)
-        self.down = nn.Conv1d(hidden_channels, out_channels, 1, bias=bias)
+        self.gate_up = nn.Linear(in_channels, 2 * hidden_channels, bias=bias)
+        self.down = nn.Linear(hidden_channels, out_channels, bias=bias)
         self.drop = nn.Dropout(dropout)
+        for layer in (self.gate_up, self.down):
+            if bias:
+                nn.init.zeros_(layer.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        gate, up = self.gate_up(x).chunk(2, dim=1)  # 2 x (B, hidden, T)
+        """x: (B, C_in, T) -> (B, C_out, T)."""
+        gate, up = self.gate_up(x.transpose(1, 2)).chunk(2, dim=-1)  # 2 x (B, T, hidden)
         hidden = self.drop(F.silu(gate) * up)
-        return self.drop(self.down(hidden))
+        return self.drop(self.down(hidden)).transpose(1, 2)  # (B, T, C_out) -> (B, C_out, T)

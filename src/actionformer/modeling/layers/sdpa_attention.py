@@ -1,4 +1,5 @@
-"""Windowed (local) and global multi-head attention with padding masks, in O(T * window) memory.
+"""Windowed (local) and global attention through ``scaled_dot_product_attention``, with
+grouped-query heads and padding masks, in O(T * window) memory (the v2 backbone's attention core).
 
 A query at time ``i`` attends the keys ``j`` with ``|i - j| <= window_size // 2`` (the
 original ActionFormer's rule), or every key when ``window_size == -1``. Padded keys are never
@@ -17,7 +18,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-GLOBAL_WINDOW = -1
+GLOBAL_WINDOW = -1  # unlike the backbone configs, 1 here means "attend to yourself only"
 
 
 def default_block_size(window_size: int) -> int:
@@ -29,7 +30,7 @@ def default_block_size(window_size: int) -> int:
     return max(window_size, 32)
 
 
-def local_attention(
+def sdpa_attention(
     q: torch.Tensor,
     k: torch.Tensor,
     v: torch.Tensor,
@@ -57,7 +58,7 @@ def local_attention(
         return _global_attention(q, k, v, key_valid, query_valid, dropout_p, use_sdpa, scale)
     block = default_block_size(window_size) if block_size is None else block_size
     if block <= 0:
-        raise ValueError(f"local_attention: block_size must be positive, got {block}")
+        raise ValueError(f"sdpa_attention: block_size must be positive, got {block}")
     return _blocked_attention(
         q, k, v, key_valid, query_valid, window_size // 2, block, dropout_p, use_sdpa, scale
     )
@@ -66,24 +67,24 @@ def local_attention(
 def _check_inputs(q, k, v, key_valid, query_valid, window_size) -> None:
     if q.dim() != 4 or k.dim() != 4 or v.shape != k.shape:
         raise ValueError(
-            "local_attention expects q (B, H, T, d) and k, v (B, H_kv, T, d); got "
+            "sdpa_attention expects q (B, H, T, d) and k, v (B, H_kv, T, d); got "
             f"{tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}"
         )
     batch, n_head, length, _ = q.shape
     if k.shape[0] != batch or k.shape[2] != length or k.shape[3] != q.shape[3]:
-        raise ValueError(f"local_attention: q {tuple(q.shape)} and k {tuple(k.shape)} disagree")
+        raise ValueError(f"sdpa_attention: q {tuple(q.shape)} and k {tuple(k.shape)} disagree")
     if n_head % k.shape[1] != 0:
         raise ValueError(
-            f"local_attention: n_head ({n_head}) must be a multiple of n_kv_head ({k.shape[1]})"
+            f"sdpa_attention: n_head ({n_head}) must be a multiple of n_kv_head ({k.shape[1]})"
         )
     for name, m in (("key_valid", key_valid), ("query_valid", query_valid)):
         if m is not None and (m.dtype != torch.bool or tuple(m.shape) != (batch, length)):
             raise ValueError(
-                f"local_attention: {name} must be a bool tensor of shape {(batch, length)}, "
+                f"sdpa_attention: {name} must be a bool tensor of shape {(batch, length)}, "
                 f"got {m.dtype} {tuple(m.shape)}"
             )
     if window_size != GLOBAL_WINDOW and window_size < 1:
-        raise ValueError(f"local_attention: window_size must be >= 1 or -1, got {window_size}")
+        raise ValueError(f"sdpa_attention: window_size must be >= 1 or -1, got {window_size}")
 
 
 def _blocked_attention(q, k, v, key_valid, query_valid, half, block, dropout_p, use_sdpa, scale):
