@@ -1,0 +1,90 @@
+"""Sliding-window (banded) attention with memory linear in the sequence length.
+
+Query t attends to keys t - w .. t + w (w = window_size // 2) that lie inside the sequence and are
+valid. The sequence is cut into blocks of ``block`` queries; each block is scored against the
+``block + 2w`` keys around it with one batched matrix product, and positions outside the band
+are masked. No T x T matrix is ever built: memory is O(T * (block + 2w)).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+
+
+def _windows(x: torch.Tensor, num_blocks: int, block: int, span: int) -> torch.Tensor:
+    """Overlapping windows (as a strided view) over dim 1 of x: (N, L, *rest) -> (N, nb, span, *rest)."""
+    stride = list(x.stride())
+    size = [x.shape[0], num_blocks, span] + list(x.shape[2:])
+    new_stride = [stride[0], block * stride[1]] + stride[1:]
+    return x.as_strided(size, new_stride)
+
+
+def band_mask(block: int, window_overlap: int, device: torch.device) -> torch.Tensor:
+    """(block, block + 2w) bool: row r may see columns r .. r + 2w (keys t - w .. t + w)."""
+    rows = torch.arange(block, device=device)[:, None]
+    cols = torch.arange(block + 2 * window_overlap, device=device)[None, :]
+    return (cols >= rows) & (cols <= rows + 2 * window_overlap)
+
+
+def rel_pe_bias(rel_pe: torch.Tensor, block: int, window_overlap: int) -> torch.Tensor:
+    """Scatter a (n_head, 2w + 1) relative bias onto the block layout: (n_head, block, block + 2w)."""
+    n_head, width = rel_pe.shape
+    bias = rel_pe.new_zeros(n_head, block, block + 2 * window_overlap)
+    rows = torch.arange(block, device=rel_pe.device)[:, None]
+    cols = rows + torch.arange(width, device=rel_pe.device)[None, :]  # (block, 2w + 1)
+    index = cols.unsqueeze(0).expand(n_head, -1, -1)
+    src = rel_pe[:, None, :].expand(-1, block, -1)
+    return bias.scatter(2, index, src)
+
+
+def local_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    key_mask: torch.Tensor,
+    window_size: int,
+    rel_pe: Optional[torch.Tensor] = None,
+    dropout_p: float = 0.0,
+    training: bool = False,
+    block: Optional[int] = None,
+) -> torch.Tensor:
+    """Banded attention.
+
+    q, k, v: (B, H, T, D), q already scaled; key_mask: (B, T) bool, True = valid;
+    rel_pe: optional (H, window_size) additive bias by relative offset -w..w.
+    Returns (B, H, T, D). Rows of invalid queries are zero, as in the original release.
+    """
+    bsz, n_head, seq_len, head_dim = q.shape
+    w = window_size // 2
+    block = block or max(2 * w, 16)
+    num_blocks = -(-seq_len // block)
+    padded = num_blocks * block
+    span = block + 2 * w
+
+    # keys / values: w steps of padding before, w + (padded - T) after
+    pad = (0, 0, w, w + padded - seq_len)
+    k_win = _windows(F.pad(k, pad).flatten(0, 1), num_blocks, block, span)  # (BH, nb, span, D)
+    v_win = _windows(F.pad(v, pad).flatten(0, 1), num_blocks, block, span)  # (BH, nb, span, D)
+    q_blk = F.pad(q, pad[:2] + (0, padded - seq_len)).reshape(bsz * n_head, num_blocks, block, head_dim)
+
+    scores = torch.matmul(q_blk, k_win.transpose(-1, -2))  # (BH, nb, block, span)
+    scores = scores.view(bsz, n_head, num_blocks, block, span)
+    if rel_pe is not None:
+        scores = scores + rel_pe_bias(rel_pe, block, w)[None, :, None]
+
+    key_valid = F.pad(key_mask, (w, w + padded - seq_len), value=False)  # (B, padded + 2w)
+    key_valid = _windows(key_valid.unsqueeze(-1), num_blocks, block, span).squeeze(-1)  # (B, nb, span)
+    allowed = band_mask(block, w, q.device)[None, None] & key_valid[:, :, None, :]  # (B, nb, block, span)
+    # a finite fill keeps softmax NaN-free on rows with no valid key (they are zeroed below)
+    scores = scores.masked_fill(~allowed[:, None], torch.finfo(scores.dtype).min)
+    probs = torch.softmax(scores, dim=-1)
+    query_valid = F.pad(key_mask, (0, padded - seq_len), value=False).view(bsz, 1, num_blocks, block, 1)
+    probs = probs * query_valid.to(probs.dtype)
+    if dropout_p > 0.0 and training:
+        probs = F.dropout(probs, dropout_p, training=True)
+
+    out = torch.matmul(probs.view(bsz * n_head, num_blocks, block, span), v_win)  # (BH, nb, block, D)
+    return out.view(bsz, n_head, padded, head_dim)[:, :, :seq_len]

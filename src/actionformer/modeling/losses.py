@@ -1,0 +1,81 @@
+"""Losses: sigmoid focal loss (classification) and center-DIoU (1-D segment regression)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+
+
+def sigmoid_focal_loss(
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    reduction: str = "none",
+) -> torch.Tensor:
+    """Focal loss (Lin et al., RetinaNet) on logits, computed in float32; targets may be soft."""
+    inputs = inputs.float()
+    targets = targets.float()
+    p = torch.sigmoid(inputs)
+    ce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+    return _reduce(loss, reduction)
+
+
+def _check_offsets(pred: torch.Tensor, target: torch.Tensor) -> None:
+    if pred.shape != target.shape or pred.shape[-1:] != (2,):
+        raise ValueError(f"offsets must both be (N, 2), got {tuple(pred.shape)} and {tuple(target.shape)}")
+    if bool((pred < 0).any()):
+        raise ValueError("predicted offsets must be non-negative")
+    if bool((target < 0).any()):
+        raise ValueError("target offsets must be non-negative")
+
+
+def ctr_diou_loss_1d(
+    input_offsets: torch.Tensor,
+    target_offsets: torch.Tensor,
+    reduction: str = "none",
+    eps: float = 1e-8,
+) -> torch.Tensor:
+    """Distance-IoU loss (Zheng et al.) for 1-D segments given as (left, right) distances from a
+    shared centre point: 1 - IoU + (centre distance / enclosing length)^2."""
+    pred, target = input_offsets.float(), target_offsets.float()
+    _check_offsets(pred, target)
+    lp, rp = pred[:, 0], pred[:, 1]
+    lg, rg = target[:, 0], target[:, 1]
+    intersection = torch.min(lp, lg) + torch.min(rp, rg)
+    union = (lp + rp) + (lg + rg) - intersection
+    iou = intersection / union.clamp(min=eps)
+    enclosing = torch.max(lp, lg) + torch.max(rp, rg)
+    rho = 0.5 * (rp - lp - rg + lg)
+    loss = 1.0 - iou + torch.square(rho / enclosing.clamp(min=eps))
+    return _reduce(loss, reduction)
+
+
+def ctr_giou_loss_1d(
+    input_offsets: torch.Tensor,
+    target_offsets: torch.Tensor,
+    reduction: str = "none",
+    eps: float = 1e-8,
+) -> torch.Tensor:
+    """GIoU loss for centre-anchored 1-D segments; it reduces to 1 - IoU in this setting."""
+    pred, target = input_offsets.float(), target_offsets.float()
+    _check_offsets(pred, target)
+    lp, rp = pred[:, 0], pred[:, 1]
+    lg, rg = target[:, 0], target[:, 1]
+    intersection = torch.min(lp, lg) + torch.min(rp, rg)
+    union = (lp + rp) + (lg + rg) - intersection
+    return _reduce(1.0 - intersection / union.clamp(min=eps), reduction)

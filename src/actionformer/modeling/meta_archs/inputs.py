@@ -1,0 +1,77 @@
+"""Turning the list of per-video dicts a model receives into padded batches, and back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Sequence
+
+import torch
+
+
+@dataclass
+class DenseOutputs:
+    """Per pyramid level: points (T_l, 4), cls_logits (B, T_l, C), offsets (B, T_l, 2), masks (B, T_l)."""
+
+    points: List[torch.Tensor]
+    cls_logits: List[torch.Tensor]
+    offsets: List[torch.Tensor]
+    masks: List[torch.Tensor]
+
+
+def _name(video: Dict[str, Any], index: int) -> str:
+    return f"video {video.get('video_id', index)!r}"
+
+
+def check_video_list(video_list: Sequence[Dict[str, Any]], training: bool) -> None:
+    """Clear errors for malformed inputs (instead of a shape error deep inside the network)."""
+    if not isinstance(video_list, (list, tuple)) or len(video_list) == 0:
+        raise ValueError("the model expects a non-empty list of video dicts")
+    channels = None
+    for i, video in enumerate(video_list):
+        feats = video.get("feats")
+        if not isinstance(feats, torch.Tensor) or feats.dim() != 2:
+            raise ValueError(f"{_name(video, i)}: 'feats' must be a (C, T) tensor, got {type(feats).__name__}"
+                             + (f" of shape {tuple(feats.shape)}" if isinstance(feats, torch.Tensor) else ""))
+        if channels is not None and feats.shape[0] != channels:
+            raise ValueError(f"{_name(video, i)}: {feats.shape[0]} feature channels, others have {channels}")
+        channels = feats.shape[0]
+        if training:
+            for key in ("segments", "labels"):
+                if video.get(key) is None:
+                    raise ValueError(f"{_name(video, i)}: training needs ground truth '{key}'")
+            segs, labels = video["segments"], video["labels"]
+            if segs.dim() != 2 or segs.shape[-1] != 2 or labels.shape[0] != segs.shape[0]:
+                raise ValueError(
+                    f"{_name(video, i)}: 'segments' must be (N, 2) and 'labels' (N,), "
+                    f"got {tuple(segs.shape)} and {tuple(labels.shape)}"
+                )
+        else:
+            missing = [k for k in ("video_id", "fps", "duration", "feat_stride", "feat_num_frames") if k not in video]
+            if missing:
+                raise ValueError(f"{_name(video, i)}: inference needs the field(s) {missing}")
+
+
+def padded_length(length: int, max_seq_len: int, max_div_factor: int) -> int:
+    """Inference padding of the original release: max_seq_len, or the next multiple of max_div_factor."""
+    if length <= max_seq_len:
+        return max_seq_len
+    return -(-length // max_div_factor) * max_div_factor
+
+
+@torch.no_grad()
+def batch_videos(video_list: Sequence[Dict[str, Any]], length: int, device: torch.device):
+    """Zero-pad every video's (C, T) features to ``length``: feats (B, C, length), masks (B, 1, length)."""
+    lengths = [v["feats"].shape[-1] for v in video_list]
+    for i, (video, t) in enumerate(zip(video_list, lengths)):
+        if t > length:
+            raise ValueError(
+                f"{_name(video, i)} has {t} feature steps, more than the {length} allowed here "
+                "(training inputs must be at most max_seq_len; crop them in the data pipeline)"
+            )
+    first = video_list[0]["feats"]
+    feats = first.new_zeros((len(video_list), first.shape[0], length), device=device)
+    for row, video in zip(feats, video_list):
+        row[:, : video["feats"].shape[-1]].copy_(video["feats"])
+    lens = torch.as_tensor(lengths, device=device)
+    masks = torch.arange(length, device=device)[None, :] < lens[:, None]  # (B, length)
+    return feats, masks.unsqueeze(1)  # (B, C, T), (B, 1, T)

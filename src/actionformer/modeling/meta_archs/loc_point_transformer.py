@@ -1,0 +1,226 @@
+"""LocPointTransformer: the ActionFormer single-stage temporal action localizer."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..assign import assign_labels
+from ..backbones import BackboneSpec
+from ..heads import ClsHead, RegHead
+from ..losses import ctr_diou_loss_1d, sigmoid_focal_loss
+from ..necks import FPN1D  # noqa: F401  (registers the built-in necks)
+from ..registries import BACKBONES, GENERATORS, META_ARCHS, NECKS
+from .inputs import DenseOutputs, batch_videos, check_video_list, padded_length
+
+IntOrList = Union[int, Sequence[int]]
+
+
+def max_div_factor(fpn_strides: Sequence[int], mha_win_size: Sequence[int]) -> int:
+    """The multiple every padded input length must be of: per level its stride, times the local
+    attention window's chunk (2 * (w // 2)) where the original's sliding-chunk attention needs it."""
+    factor = 1
+    for s, w in zip(fpn_strides, mha_win_size):
+        factor = max(factor, s * (w // 2) * 2 if w > 1 else s)
+    return factor
+
+
+@META_ARCHS.register("LocPointTransformer")
+class LocPointTransformer(nn.Module):
+    """Backbone -> neck -> point generator + classification / regression heads.
+
+    ``forward(video_list)`` returns ``{'cls_loss', 'reg_loss', 'final_loss'}`` in training mode
+    and, in eval mode, one ``{'video_id', 'segments' (K, 2) s, 'scores' (K,), 'labels' (K,)}``
+    per video. The constructor takes the original release's ``model`` config keys, plus
+    ``backbone``: options for the backbone (see ``BackboneSpec.options``).
+    """
+
+    def __init__(
+        self,
+        backbone_type: str,
+        fpn_type: str,
+        backbone_arch: Sequence[int],
+        scale_factor: int,
+        input_dim: IntOrList,
+        max_seq_len: int,
+        max_buffer_len_factor: float,
+        n_head: int,
+        n_mha_win_size: IntOrList,
+        embd_kernel_size: int,
+        embd_dim: IntOrList,
+        embd_with_ln: bool,
+        fpn_dim: int,
+        fpn_with_ln: bool,
+        fpn_start_level: int,
+        head_dim: int,
+        regression_range: Sequence[Sequence[float]],
+        head_num_layers: int,
+        head_kernel_size: int,
+        head_with_ln: bool,
+        use_abs_pe: bool,
+        use_rel_pe: bool,
+        num_classes: int,
+        train_cfg: Dict[str, Any],
+        test_cfg: Dict[str, Any],
+        backbone: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        super().__init__()
+        num_levels = backbone_arch[-1] + 1
+        self.fpn_strides = [scale_factor**i for i in range(fpn_start_level, num_levels)]
+        self.reg_range = [tuple(r) for r in regression_range]
+        if len(self.fpn_strides) != len(self.reg_range):
+            raise ValueError(
+                f"regression_range has {len(self.reg_range)} entries but the pyramid has "
+                f"{len(self.fpn_strides)} levels (backbone_arch[-1] + 1 - fpn_start_level)"
+            )
+        self.scale_factor = scale_factor
+        self.num_classes = num_classes
+        self.max_seq_len = max_seq_len
+        if isinstance(n_mha_win_size, int):
+            self.mha_win_size = [n_mha_win_size] * num_levels
+        else:
+            self.mha_win_size = list(n_mha_win_size)
+            if len(self.mha_win_size) != num_levels:
+                raise ValueError(f"n_mha_win_size needs {num_levels} entries, got {self.mha_win_size}")
+        self.max_div_factor = max_div_factor(self.fpn_strides, self.mha_win_size)
+        if max_seq_len % self.max_div_factor != 0:
+            raise ValueError(
+                f"max_seq_len {max_seq_len} must be divisible by {self.max_div_factor} "
+                "(the largest pyramid stride times the attention window chunk)"
+            )
+        self.train_cfg = dict(train_cfg)
+        self.test_cfg = dict(test_cfg)
+        if train_cfg["center_sample"] not in ("radius", "none"):
+            raise ValueError(f"train_cfg.center_sample must be 'radius' or 'none', got {train_cfg['center_sample']!r}")
+        if test_cfg["nms_method"] not in ("soft", "hard", "none"):
+            raise ValueError(f"test_cfg.nms_method must be 'soft', 'hard' or 'none', got {test_cfg['nms_method']!r}")
+
+        spec = BackboneSpec(
+            input_dim=input_dim, embd_dim=embd_dim, n_head=n_head, embd_kernel_size=embd_kernel_size,
+            max_seq_len=max_seq_len, arch=tuple(backbone_arch), mha_win_size=self.mha_win_size,
+            scale_factor=scale_factor, embd_with_ln=embd_with_ln, dropout=train_cfg["dropout"],
+            droppath=train_cfg["droppath"], use_abs_pe=use_abs_pe, use_rel_pe=use_rel_pe,
+            options=dict(backbone or {}),
+        )
+        self.backbone = BACKBONES.get(backbone_type).from_spec(spec)
+        self.neck = NECKS.build(
+            fpn_type, in_channels=[self.backbone.out_channels] * len(self.backbone.strides),
+            out_channel=fpn_dim, scale_factor=scale_factor, start_level=fpn_start_level, with_ln=fpn_with_ln,
+        )
+        self.point_generator = GENERATORS.build(
+            "point", max_seq_len=max_seq_len * max_buffer_len_factor,
+            fpn_strides=self.fpn_strides, regression_range=self.reg_range,
+        )
+        self.cls_head = ClsHead(
+            fpn_dim, head_dim, num_classes, kernel_size=head_kernel_size,
+            prior_prob=train_cfg["cls_prior_prob"], with_ln=head_with_ln, num_layers=head_num_layers,
+            empty_cls=train_cfg.get("head_empty_cls") or [],
+        )
+        self.reg_head = RegHead(
+            fpn_dim, head_dim, len(self.fpn_strides), kernel_size=head_kernel_size,
+            num_layers=head_num_layers, with_ln=head_with_ln,
+        )
+        # an EMA of the number of positive points normalises the losses (stable for small batches)
+        self.loss_normalizer = float(train_cfg["init_loss_norm"])
+        self.loss_normalizer_momentum = 0.9
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, video_list: List[Dict[str, Any]]):
+        check_video_list(video_list, self.training)
+        if self.training:
+            feats, masks = batch_videos(video_list, self.max_seq_len, self.device)
+            out = self.forward_dense(feats, masks)
+            gt_segments = [v["segments"].to(self.device) for v in video_list]
+            gt_labels = [v["labels"].to(self.device) for v in video_list]
+            return self.losses(out, gt_segments, gt_labels)
+        return self.inference(video_list)
+
+    def forward_dense(self, feats: torch.Tensor, masks: torch.Tensor) -> DenseOutputs:
+        """Batched features (B, C, T) and masks (B, 1, T) -> per-level dense predictions."""
+        level_feats, level_masks = self.backbone(feats, masks)
+        fpn_feats, fpn_masks = self.neck(level_feats, level_masks)
+        points = self.point_generator(fpn_feats)
+        cls_logits = self.cls_head(fpn_feats, fpn_masks)  # per level (B, num_classes, T_l)
+        offsets = self.reg_head(fpn_feats, fpn_masks)  # per level (B, 2, T_l)
+        return DenseOutputs(
+            points=points,
+            cls_logits=[x.permute(0, 2, 1) for x in cls_logits],  # (B, T_l, num_classes)
+            offsets=[x.permute(0, 2, 1) for x in offsets],  # (B, T_l, 2)
+            masks=[m.squeeze(1) for m in fpn_masks],  # (B, T_l)
+        )
+
+    # ------------------------------------------------------------------ training
+    def losses(
+        self, out: DenseOutputs, gt_segments: List[torch.Tensor], gt_labels: List[torch.Tensor]
+    ) -> Dict[str, torch.Tensor]:
+        cfg = self.train_cfg
+        gt_cls, gt_offsets = assign_labels(
+            out.points, gt_segments, gt_labels, self.num_classes,
+            cfg["center_sample"], cfg["center_sample_radius"],
+        )
+        valid = torch.cat(out.masks, dim=1)  # (B, P)
+        gt_cls = torch.stack(gt_cls)  # (B, P, C)
+        pos = (gt_cls.sum(-1) > 0) & valid  # (B, P)
+        pred_offsets = torch.cat(out.offsets, dim=1)[pos]  # (#pos, 2)
+        gt_offsets = torch.stack(gt_offsets)[pos]  # (#pos, 2)
+
+        num_pos = int(pos.sum().item())
+        if self.training:
+            m = self.loss_normalizer_momentum
+            self.loss_normalizer = m * self.loss_normalizer + (1 - m) * max(num_pos, 1)
+
+        smoothing = cfg.get("label_smoothing", 0.0)
+        target = gt_cls[valid] * (1 - smoothing) + smoothing / (self.num_classes + 1)
+        cls_loss = sigmoid_focal_loss(torch.cat(out.cls_logits, dim=1)[valid], target, reduction="sum")
+        cls_loss = cls_loss / self.loss_normalizer
+
+        if num_pos == 0:
+            reg_loss = 0 * pred_offsets.sum()
+        else:
+            reg_loss = ctr_diou_loss_1d(pred_offsets, gt_offsets, reduction="sum") / self.loss_normalizer
+
+        if cfg["loss_weight"] > 0:
+            loss_weight = cfg["loss_weight"]
+        else:  # auto-balance: scale the regression loss to the size of the classification loss
+            loss_weight = cls_loss.detach() / max(reg_loss.item(), 0.01)
+        return {"cls_loss": cls_loss, "reg_loss": reg_loss, "final_loss": cls_loss + reg_loss * loss_weight}
+
+    # ------------------------------------------------------------------ inference
+    @torch.no_grad()
+    def inference(self, video_list: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Detections per video. Videos are padded one by one as in the original release (to
+        max_seq_len, or beyond it to a multiple of the largest stride); videos that pad to the
+        same length run as one batch, which leaves every result unchanged."""
+        from actionformer.postprocess import detect
+
+        groups: Dict[int, List[int]] = {}
+        for idx, video in enumerate(video_list):
+            length = padded_length(video["feats"].shape[-1], self.max_seq_len, self.max_div_factor)
+            groups.setdefault(length, []).append(idx)
+        results: List[Optional[Dict[str, Any]]] = [None] * len(video_list)
+        for length, indices in groups.items():
+            videos = [video_list[i] for i in indices]
+            feats, masks = batch_videos(videos, length, self.device)
+            out = self.forward_dense(feats, masks)
+            for b, (i, video) in enumerate(zip(indices, videos)):
+                results[i] = detect(
+                    out.points,
+                    [x[b] for x in out.cls_logits],
+                    [x[b] for x in out.offsets],
+                    [x[b] for x in out.masks],
+                    video_meta(video),
+                    self.test_cfg,
+                )
+        return results  # type: ignore[return-value]
+
+
+def video_meta(video: Dict[str, Any]) -> Dict[str, Any]:
+    keys = ("video_id", "fps", "duration", "feat_stride", "feat_num_frames")
+    return {k: video[k] for k in keys}

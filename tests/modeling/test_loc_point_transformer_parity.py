@@ -1,0 +1,54 @@
+"""Parity with the original release on its stored outputs (tolerances from fixtures/README.md)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from actionformer.modeling.layers import fast_kernels
+from actionformer.modeling.meta_archs.inputs import batch_videos, padded_length
+
+HEAD_TOL = 1e-5
+DET_TOL = 1e-4
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "reference"])
+def test_head_outputs_match_original(parity_model, parity_data, fast):
+    model = parity_model.eval()
+    with fast_kernels(fast), torch.no_grad():
+        for video, expected in zip(parity_data["videos"], parity_data["eval"]):
+            length = padded_length(video["feats"].shape[-1], model.max_seq_len, model.max_div_factor)
+            out = model.forward_dense(*batch_videos([video], length, torch.device("cpu")))
+            assert len(out.cls_logits) == len(expected["cls_logits"]) == 6
+            for ours, theirs in zip(out.cls_logits, expected["cls_logits"]):
+                assert ours.permute(0, 2, 1).shape == theirs.shape
+                torch.testing.assert_close(ours.permute(0, 2, 1), theirs, atol=HEAD_TOL, rtol=0)
+            for ours, theirs in zip(out.offsets, expected["offsets"]):
+                assert ours.permute(0, 2, 1).shape == theirs.shape
+                torch.testing.assert_close(ours.permute(0, 2, 1), theirs, atol=HEAD_TOL, rtol=0)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "reference"])
+def test_training_losses_match_original(parity_model, parity_data, fast):
+    model = parity_model.train()
+    videos = [v for v in parity_data["videos"] if v["feats"].shape[-1] <= model.max_seq_len]
+    assert len(videos) == 2
+    with fast_kernels(fast):
+        losses = model(videos)
+    for key in ("cls_loss", "reg_loss", "final_loss"):
+        assert abs(losses[key].item() - parity_data["train_losses"][key]) < HEAD_TOL, key
+    losses["final_loss"].backward()
+    assert all(p.grad is not None for p in model.cls_head.parameters())
+
+
+def test_loss_normalizer_ema(parity_model, parity_data):
+    model = parity_model.train()
+    videos = parity_data["videos"][:2]
+    assert model.loss_normalizer == 100.0
+    model(videos)
+    first = model.loss_normalizer
+    assert first != 100.0
+    num_pos = (first - 0.9 * 100.0) / 0.1
+    assert num_pos == pytest.approx(round(num_pos), abs=1e-6) and num_pos >= 1
+    model(videos)
+    assert model.loss_normalizer == pytest.approx(0.9 * first + 0.1 * round(num_pos))

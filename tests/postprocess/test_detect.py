@@ -1,0 +1,78 @@
+"""detect() end to end, and parity with the original release's detections on the shared fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from actionformer.postprocess import detect
+
+FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "parity_thumos.pt"
+
+
+def _max_div_factor(model_cfg: dict) -> int:
+    """Inference pads long videos to a multiple of the largest (stride x window) of the pyramid."""
+    num_levels = model_cfg["backbone_arch"][-1] + 1
+    strides = [model_cfg["scale_factor"] ** l
+               for l in range(model_cfg["fpn_start_level"], num_levels)]
+    windows = model_cfg["n_mha_win_size"]
+    windows = [windows] * num_levels if isinstance(windows, int) else windows
+    return max(s * (w // 2) * 2 if w > 1 else s for s, w in zip(strides, windows))
+
+
+def _inference_length(model_cfg: dict, num_feats: int) -> int:
+    max_seq_len = model_cfg["max_seq_len"]
+    if num_feats <= max_seq_len:
+        return max_seq_len
+    div = _max_div_factor(model_cfg)
+    return (num_feats + div - 1) // div * div
+
+
+def _points_and_masks(model_cfg: dict, num_feats: int):
+    """The original's PointGenerator rows and the downsampled validity masks, per level."""
+    padded = _inference_length(model_cfg, num_feats)
+    num_levels = model_cfg["backbone_arch"][-1] + 1
+    points, masks = [], []
+    for level, reg_range in enumerate(model_cfg["regression_range"]):
+        stride = model_cfg["scale_factor"] ** (level + model_cfg["fpn_start_level"])
+        t = torch.arange(0, padded, stride, dtype=torch.float32)  # (T_l,)
+        rows = torch.stack([
+            t,
+            torch.full_like(t, float(reg_range[0])),
+            torch.full_like(t, float(reg_range[1])),
+            torch.full_like(t, float(stride)),
+        ], dim=1)  # (T_l, 4)
+        points.append(rows)
+        masks.append(t < num_feats)  # nearest downsampling keeps input position i * stride
+    assert len(points) == num_levels
+    return points, masks
+
+
+@pytest.fixture(scope="module")
+def parity():
+    if not FIXTURE.is_file():
+        pytest.skip(f"parity fixture not found at {FIXTURE}")
+    return torch.load(FIXTURE, weights_only=True)
+
+
+def _detect_fixture_video(parity, index: int, **cfg_overrides):
+    model_cfg = parity["config"]["model"]
+    video, expected = parity["videos"][index], parity["eval"][index]
+    points, masks = _points_and_masks(model_cfg, video["feats"].shape[-1])
+    cls_logits = [x[0].permute(1, 0) for x in expected["cls_logits"]]  # (1, C, T) -> (T, C)
+    offsets = [x[0].permute(1, 0) for x in expected["offsets"]]  # (1, 2, T) -> (T, 2)
+    test_cfg = dict(model_cfg["test_cfg"], **cfg_overrides)
+    meta = {k: video[k] for k in ("video_id", "fps", "duration", "feat_stride", "feat_num_frames")}
+    return detect(points, cls_logits, offsets, masks, meta, test_cfg), expected
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_detect_matches_original_release(parity, index):
+    result, expected = _detect_fixture_video(parity, index)
+    assert result["video_id"] == expected["video_id"]
+    assert result["segments"].shape == expected["segments"].shape
+    assert torch.equal(result["labels"], expected["labels"])
+    torch.testing.assert_close(result["scores"], expected["scores"], atol=1e-4, rtol=0)
+    torch.testing.assert_close(result["segments"], expected["segments"], atol=1e-4, rtol=0)
