@@ -40,3 +40,10 @@ def test_no_affine_and_errors():
         RMSNorm(0)
     with pytest.raises(ValueError, match=r"\(B, 4, T\)"):
         RMSNorm(4)(torch.randn(2, 5, 3))
+
+
+def test_gradients_match_finite_differences_in_float64():
+    norm = RMSNorm(5).double()
+    torch.nn.init.normal_(norm.weight)
+    x = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(norm, (x,))

@@ -38,8 +38,11 @@ def test_matches_complex_rotation_definition():
     positions = torch.tensor([0.0, 1.0, 2.0, 8.0, 30.0])
     y = rope(x.float(), positions).double()
     theta = 100.0 ** (-torch.arange(0, 4, 2, dtype=torch.float64) / 4)  # (2,)
-    z = torch.complex(x[:, :2], x[:, 2:]) * torch.exp(1j * positions.double()[:, None] * theta)
-    expected = torch.cat((z.real, z.imag), dim=-1)
+    angle = positions.double()[:, None] * theta  # (5, 2)
+    x_even, x_odd = x[:, 0::2], x[:, 1::2]  # channel pairs (2j, 2j + 1)
+    expected = torch.empty_like(x)
+    expected[:, 0::2] = x_even * angle.cos() - x_odd * angle.sin()
+    expected[:, 1::2] = x_even * angle.sin() + x_odd * angle.cos()
     torch.testing.assert_close(y, expected, atol=1e-5, rtol=1e-5)
 
 
@@ -70,11 +73,15 @@ def test_bad_shapes_are_clear_errors():
         rope(torch.randn(3, 8), torch.arange(4))
 
 
-def test_grid_tables_equal_explicit_positions_and_are_cached():
+def test_grid_rotations_equal_explicit_positions_and_are_cached():
     rope = RotaryEmbedding(8)
-    cos, sin = rope.grid_cos_sin(12, 4, torch.device("cpu"))
-    cos2, sin2 = rope.cos_sin(torch.arange(12) * 4)
-    torch.testing.assert_close(cos, cos2)
-    torch.testing.assert_close(sin, sin2)
-    assert rope.grid_cos_sin(12, 4, torch.device("cpu"))[0] is cos
-    assert rope.grid_cos_sin(13, 4, torch.device("cpu"))[0] is not cos
+    rot = rope.grid_rotations(12, 4, torch.device("cpu"))
+    torch.testing.assert_close(rot, rope.rotations(torch.arange(12) * 4))
+    assert rope.grid_rotations(12, 4, torch.device("cpu")) is rot
+    assert rope.grid_rotations(13, 4, torch.device("cpu")) is not rot
+
+
+def test_gradients_match_finite_differences_in_float64():
+    rope = RotaryEmbedding(8)
+    x = torch.randn(2, 6, 8, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: rope(t, torch.arange(6) * 3), (x,))

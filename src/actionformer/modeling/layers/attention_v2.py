@@ -83,8 +83,8 @@ class MaskedMHCAv2(nn.Module):
         k = self._heads(self.key(self.key_norm(k)), self.n_kv_head)  # (B, H_kv, T', d)
         v = self._heads(self.value(self.value_norm(v)), self.n_kv_head)  # (B, H_kv, T', d)
         if self.rope is not None:
-            cos, sin = self.rope.grid_cos_sin(q.shape[2], self.position_stride, q.device)
-            q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+            rotations = self.rope.grid_rotations(q.shape[2], self.position_stride, q.device)
+            q, k = apply_rotary(q, rotations), apply_rotary(k, rotations)
 
         out = sdpa_attention(
             q, k, v, window_size=self.window_size, key_valid=out_mask[:, 0, :],

@@ -29,11 +29,11 @@ class RMSNorm(nn.Module):
             raise ValueError(
                 f"RMSNorm expects (B, {self.num_channels}, T), got {tuple(x.shape)}"
             )
-        x32 = x.float()
+        x32 = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
         inv_rms = torch.rsqrt(x32.pow(2).mean(dim=1, keepdim=True) + self.eps)  # (B, 1, T)
         out = x32 * inv_rms
         if self.weight is not None:
-            out = out * self.weight.float()
+            out.mul_(self.weight.to(out.dtype))  # in place: the product above saved its own inputs
         return out.to(x.dtype)
 
     def extra_repr(self) -> str:

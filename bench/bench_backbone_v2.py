@@ -1,0 +1,190 @@
+"""Backbone speed and memory: convTransformer (v1) vs convTransformerv2 (all switches on).
+
+Sizes are THUMOS14/I3D's: input 2048, embedding 512, arch (2, 2, 5), window 19 at every
+level, 4 heads (v2: 2 key/value heads), drop-path 0.1, batch 1. For each sequence length T
+and each model, two measurements:
+- ``train``: one forward + backward pass (loss = sum of the pyramid outputs), train mode;
+- ``infer``: one forward pass in eval mode under ``torch.inference_mode()``.
+
+Every (T, model, mode) runs in a fresh subprocess, so peak memory is that run's own:
+``peak_mib`` is the growth of the process's peak resident set (``ru_maxrss``) across the
+first timed step, i.e. the memory the step needs on top of the built model and its input.
+Times: ``wall_s`` is the median wall-clock time of the steps after one warm-up step (the
+warm-up step alone when ``--reps 0``); ``cpu_s`` is the process CPU time of the same steps
+divided by the thread count, a steadier figure on a shared machine.
+
+    PYTHONPATH=src python bench/bench_backbone_v2.py                # T = 2304 9216 36864
+    PYTHONPATH=src python bench/bench_backbone_v2.py --lengths 2304 --reps 3
+
+Prints a markdown table and writes ``bench/results/backbone_v2.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results" / "backbone_v2.json"
+THUMOS_SIZES = dict(
+    n_in=2048, n_embd=512, n_head=4, n_embd_ks=3, max_len=2304, arch=(2, 2, 5),
+    mha_win_size=[19] * 6, scale_factor=2, with_ln=True, path_pdrop=0.1,
+)
+V2_ALL_ON = dict(use_rope=True, use_flash_attn=True, use_swiglu=True, use_rms_norm=True, n_kv_head=2)
+
+
+def build(model_name: str):
+    from actionformer.modeling.backbones import ConvTransformerBackbone, ConvTransformerV2Backbone
+
+    if model_name == "v1":
+        return ConvTransformerBackbone(**THUMOS_SIZES)
+    return ConvTransformerV2Backbone(**THUMOS_SIZES, **V2_ALL_ON)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _peak_rss_mib() -> float:
+    # Linux reports ru_maxrss in KiB, macOS in bytes
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+
+
+def worker(length: int, model_name: str, mode: str, reps: int, threads: int) -> dict:
+    """One measurement in this (fresh) process; returns the result row."""
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = build(model_name)
+    x = torch.randn(1, THUMOS_SIZES["n_in"], length)  # (B, C, T)
+    mask = torch.ones(1, 1, length, dtype=torch.bool)  # (B, 1, T)
+
+    def step() -> None:
+        if mode == "train":
+            model.train()
+            feats, _ = model(x, mask)
+            sum(f.sum() for f in feats).backward()
+            model.zero_grad(set_to_none=False)  # keep the grads allocated, as in training
+        else:
+            model.eval()
+            with torch.inference_mode():
+                model(x, mask)
+
+    rss_before = _peak_rss_mib()
+    wall, cpu = [], []
+    for _ in range(1 + reps):
+        start_wall, start_cpu = time.perf_counter(), _cpu_seconds()
+        step()
+        wall.append(time.perf_counter() - start_wall)
+        cpu.append(_cpu_seconds() - start_cpu)
+        if len(wall) == 1:
+            peak_mib = _peak_rss_mib() - rss_before
+    timed_wall, timed_cpu = (wall[1:], cpu[1:]) if reps > 0 else (wall, cpu)
+    return {
+        "T": length, "model": model_name, "mode": mode, "threads": threads,
+        "steps_timed": len(timed_wall), "wall_s": statistics.median(timed_wall),
+        "cpu_s": statistics.median(timed_cpu) / threads, "peak_mib": peak_mib,
+        "params": sum(p.numel() for p in model.parameters()),
+    }
+
+
+def run_in_subprocess(length: int, model_name: str, mode: str, reps: int, threads: int) -> dict:
+    cmd = [sys.executable, __file__, "--worker", str(length), model_name, mode,
+           "--reps", str(reps), "--threads", str(threads)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        # e.g. killed for memory: report the failure instead of a number
+        return {"T": length, "model": model_name, "mode": mode, "error": proc.stderr.strip()[-500:]
+                or f"exit code {proc.returncode}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def markdown(rows: list) -> str:
+    by_key = {(r["T"], r["model"], r["mode"]): r for r in rows}
+    lengths = sorted({r["T"] for r in rows})
+    lines = [
+        "| T | mode | v1 wall s | v2 wall s | v1 cpu s | v2 cpu s | v2/v1 cpu | v1 peak MiB | v2 peak MiB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def fmt(row, field, spec):
+        return "error" if row is None or field not in row else format(row[field], spec)
+
+    for length in lengths:
+        for mode in ("train", "infer"):
+            v1, v2 = by_key.get((length, "v1", mode)), by_key.get((length, "v2", mode))
+            if v1 is None and v2 is None:
+                continue
+            both = v1 is not None and v2 is not None and "cpu_s" in v1 and "cpu_s" in v2
+            ratio = f"{v2['cpu_s'] / v1['cpu_s']:.2f}" if both else "-"
+            lines.append(
+                f"| {length} | {mode} | {fmt(v1, 'wall_s', '.2f')} | {fmt(v2, 'wall_s', '.2f')} | "
+                f"{fmt(v1, 'cpu_s', '.2f')} | {fmt(v2, 'cpu_s', '.2f')} | {ratio} | "
+                f"{fmt(v1, 'peak_mib', '.0f')} | {fmt(v2, 'peak_mib', '.0f')} |"
+            )
+    return "\n".join(lines)
+
+
+def memory_growth(rows: list) -> dict:
+    """peak(T = 4x) / peak(T) for every consecutive pair of lengths 4x apart, per model/mode."""
+    out = {}
+    ok = {(r["T"], r["model"], r["mode"]): r["peak_mib"] for r in rows if "peak_mib" in r}
+    for (length, model_name, mode), peak in ok.items():
+        bigger = ok.get((4 * length, model_name, mode))
+        if bigger is not None and peak > 0:
+            out[f"{model_name} {mode} {4 * length}/{length}"] = round(bigger / peak, 2)
+    return out
+
+
+def main(argv: list | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lengths", type=int, nargs="+", default=[2304, 9216, 36864])
+    parser.add_argument("--models", nargs="+", default=["v1", "v2"], choices=["v1", "v2"])
+    parser.add_argument("--modes", nargs="+", default=["train", "infer"], choices=["train", "infer"])
+    parser.add_argument("--reps", type=int, default=None,
+                        help="timed steps after the warm-up (default: 2, 1 at T > 10000)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--worker", nargs=3, metavar=("T", "MODEL", "MODE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    import torch
+
+    threads = args.threads or torch.get_num_threads()
+    if args.worker:
+        length, model_name, mode = int(args.worker[0]), args.worker[1], args.worker[2]
+        print(json.dumps(worker(length, model_name, mode, args.reps or 0, threads)))
+        return 0
+
+    rows = []
+    for length in args.lengths:
+        reps = args.reps if args.reps is not None else (2 if length <= 10000 else 1)
+        for mode in args.modes:
+            for model_name in args.models:
+                row = run_in_subprocess(length, model_name, mode, reps, threads)
+                print(json.dumps(row), file=sys.stderr, flush=True)
+                rows.append(row)
+    table = markdown(rows)
+    growth = memory_growth(rows)
+    print(table)
+    print("\npeak-memory growth for 4x longer sequences:", json.dumps(growth))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"torch": torch.__version__, "python": platform.python_version(),
+            "machine": platform.machine(), "threads": threads, "sizes": THUMOS_SIZES,
+            "v2_switches": V2_ALL_ON, "batch": 1}
+    args.out.write_text(json.dumps({"meta": meta, "rows": rows, "memory_growth_4x": growth},
+                                   indent=1, default=list) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
