@@ -47,3 +47,15 @@ def test_gradients_match_finite_differences_in_float64():
     torch.nn.init.normal_(norm.weight)
     x = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(norm, (x,))
+
+
+def test_weight_gradient_and_bf16_backward():
+    norm = RMSNorm(5).double()
+    torch.nn.init.normal_(norm.weight)
+    x = torch.randn(2, 5, 3, dtype=torch.float64)
+    weight = norm.weight.detach().clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda w: torch.func.functional_call(norm, {"weight": w}, (x,)),
+                                    (weight,))
+    x16 = torch.randn(2, 5, 3, dtype=torch.bfloat16, requires_grad=True)
+    RMSNorm(5)(x16).sum().backward()
+    assert x16.grad.dtype == torch.bfloat16 and torch.isfinite(x16.grad.float()).all()

@@ -42,3 +42,15 @@ def test_dropout_only_in_training():
     torch.testing.assert_close(ffn(x), ffn(x))
     ffn.train()
     assert not torch.allclose(ffn(x), ffn(x))
+
+
+def test_gradients_match_finite_differences_in_float64():
+    ffn = SwiGLU(4, 6).double()
+    for p in ffn.parameters():
+        torch.nn.init.normal_(p)
+    x = torch.randn(2, 4, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(ffn, (x,))
+    params = tuple(ffn.parameters())
+    assert torch.autograd.gradcheck(
+        lambda *ps: torch.func.functional_call(ffn, dict(zip(
+            [n for n, _ in ffn.named_parameters()], ps)), (x,)), params)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 from torch import nn
+
+_HALF = (torch.float16, torch.bfloat16)
 
 
 class RMSNorm(nn.Module):
@@ -13,6 +17,10 @@ class RMSNorm(nn.Module):
     cheaper than LayerNorm (one reduction instead of two). Statistics are computed in float32
     even under bf16/fp16 autocast, because the mean of squares overflows or loses precision in
     half precision; the result is cast back to the input dtype.
+
+    Backward is written out (:class:`_RMSNormFunction`) so that training keeps only the input
+    and the (B, 1, T) inverse RMS, like the fused LayerNorm; plain autograd would also keep the
+    normalized tensor, one more activation of the full size per norm.
     """
 
     def __init__(self, num_channels: int, eps: float = 1e-5, affine: bool = True) -> None:
@@ -29,12 +37,37 @@ class RMSNorm(nn.Module):
             raise ValueError(
                 f"RMSNorm expects (B, {self.num_channels}, T), got {tuple(x.shape)}"
             )
-        x32 = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
-        inv_rms = torch.rsqrt(x32.pow(2).mean(dim=1, keepdim=True) + self.eps)  # (B, 1, T)
-        out = x32 * inv_rms
-        if self.weight is not None:
-            out.mul_(self.weight.to(out.dtype))  # in place: the product above saved its own inputs
-        return out.to(x.dtype)
+        return _RMSNormFunction.apply(x, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_channels}, eps={self.eps}, affine={self.weight is not None}"
+
+
+class _RMSNormFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: Optional[torch.Tensor], eps: float) -> torch.Tensor:
+        wide = x.float() if x.dtype in _HALF else x
+        inv_rms = torch.rsqrt(wide.pow(2).mean(dim=1, keepdim=True) + eps)  # (B, 1, T)
+        out = wide * inv_rms
+        if weight is not None:
+            out.mul_(weight.to(out.dtype))
+        ctx.save_for_backward(x, weight, inv_rms)
+        return out.to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out: torch.Tensor):
+        x, weight, inv_rms = ctx.saved_tensors
+        wide = x.float() if x.dtype in _HALF else x
+        grad = grad_out.to(wide.dtype)
+        x_hat = wide * inv_rms  # recomputed rather than stored
+        grad_weight = None
+        if weight is not None:
+            if ctx.needs_input_grad[1]:
+                grad_weight = (grad * x_hat).sum(dim=(0, 2), keepdim=True).to(weight.dtype)
+            grad = grad * weight.to(grad.dtype)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            # d/dx of x * r(x): r * (g - x_hat * mean_c(g * x_hat))
+            grad_x = inv_rms * (grad - x_hat * (grad * x_hat).mean(dim=1, keepdim=True))
+            grad_x = grad_x.to(x.dtype)
+        return grad_x, grad_weight, None
