@@ -52,3 +52,20 @@ def test_loss_normalizer_ema(parity_model, parity_data):
     assert num_pos == pytest.approx(round(num_pos), abs=1e-6) and num_pos >= 1
     model(videos)
     assert model.loss_normalizer == pytest.approx(0.9 * first + 0.1 * round(num_pos))
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "one-call"])
+def test_detections_match_original(parity_model, parity_data, batched):
+    model = parity_model.eval()
+    videos = parity_data["videos"]
+    if batched:
+        results = model(videos)
+    else:
+        results = [model([video])[0] for video in videos]
+    assert len(results) == len(videos)
+    for video, ours, theirs in zip(videos, results, parity_data["eval"]):
+        assert ours["video_id"] == video["video_id"] == theirs["video_id"]
+        assert ours["segments"].shape == theirs["segments"].shape
+        assert torch.equal(ours["labels"], theirs["labels"])
+        torch.testing.assert_close(ours["scores"], theirs["scores"], atol=DET_TOL, rtol=0)
+        torch.testing.assert_close(ours["segments"], theirs["segments"], atol=DET_TOL, rtol=0)

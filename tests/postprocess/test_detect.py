@@ -76,3 +76,40 @@ def test_detect_matches_original_release(parity, index):
     assert torch.equal(result["labels"], expected["labels"])
     torch.testing.assert_close(result["scores"], expected["scores"], atol=1e-4, rtol=0)
     torch.testing.assert_close(result["segments"], expected["segments"], atol=1e-4, rtol=0)
+
+
+class _AttrCfg:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def test_nms_none_keeps_every_candidate_unsorted(parity):
+    result, _ = _detect_fixture_video(parity, 1, nms_method="none")
+    # more than max_seg_num candidates, each within the video
+    assert result["segments"].shape[0] > 200
+    assert result["segments"].min() >= 0 and result["segments"].max() <= parity["videos"][1]["duration"]
+    assert not torch.all(result["scores"][:-1] >= result["scores"][1:])  # not re-sorted
+
+
+def test_hard_nms_and_attribute_config(parity):
+    model_cfg = parity["config"]["model"]
+    video, expected = parity["videos"][0], parity["eval"][0]
+    points, masks = _points_and_masks(model_cfg, video["feats"].shape[-1])
+    cls_logits = [x[0].permute(1, 0) for x in expected["cls_logits"]]  # (1, C, T) -> (T, C)
+    offsets = [x[0].permute(1, 0) for x in expected["offsets"]]  # (1, 2, T) -> (T, 2)
+    cfg = _AttrCfg(**dict(model_cfg["test_cfg"], nms_method="hard", iou_threshold=0.5))
+    result = detect(points, cls_logits, offsets, masks, video, cfg)
+    assert 0 < result["segments"].shape[0] <= 200
+    assert torch.all(result["scores"][:-1] >= result["scores"][1:])
+
+
+def test_config_errors_are_clear(parity):
+    with pytest.raises(ValueError, match="nms_method"):
+        _detect_fixture_video(parity, 0, nms_method="softer")
+    model_cfg = parity["config"]["model"]
+    cfg = dict(model_cfg["test_cfg"])
+    del cfg["nms_sigma"]
+    with pytest.raises(KeyError, match="nms_sigma"):
+        detect([], [], [], [], parity["videos"][0], cfg)
+    with pytest.raises(KeyError, match="video_meta has no 'fps'"):
+        detect([], [], [], [], {"video_id": "x"}, model_cfg["test_cfg"])

@@ -132,10 +132,12 @@ def _fuse_flat(
     video_ids = list(results["video-id"])
     starts, ends, scores = (_as_numpy(results[k]) for k in ("t-start", "t-end", "score"))
     segments = np.stack([starts, ends], axis=1)  # (N, 2)
+    rows_per_video: Dict[str, List[int]] = {}
+    for row, vid in enumerate(video_ids):  # one pass; rows stay in their given order
+        rows_per_video.setdefault(vid, []).append(row)
     out: Dict[str, List[Any]] = {k: [] for k in FLAT_KEYS}
-    ids = np.asarray(video_ids, dtype=object)
-    for vid in sorted(set(video_ids)):
-        rows = np.nonzero(ids == vid)[0]
+    for vid in sorted(rows_per_video):
+        rows = np.asarray(rows_per_video[vid], dtype=np.int64)
         segs, fused, labels = fuse_one_video(
             segments[rows], scores[rows], scores_file.get(vid), num_pred, topk
         )

@@ -77,50 +77,65 @@ def soft_nms_packed(
     num_groups, width = scores.shape
     if width >= 2**24 and dtype is np.float32:
         raise ValueError(f"soft-NMS supports at most 2**24 candidates per group, got {width}")
-    min_score_t, sigma_t = dtype(min_score), dtype(sigma)
+    min_score_t, neg_sigma = dtype(min_score), -dtype(sigma)
     # (5, G, N): one array so that swaps and compactions move every field together
     work = np.stack([
         x1, x2, scores, (x2 - x1) + dtype(_LENGTH_EPS),
         np.broadcast_to(np.arange(width, dtype=scores.dtype), (num_groups, width)),
     ])
     limit = width if max_keep <= 0 else min(width, max_keep)
-    kept_index = np.zeros((num_groups, limit), dtype=np.int64)
-    kept_score = np.zeros((num_groups, limit), dtype=scores.dtype)
-    kept_count = np.zeros(num_groups, dtype=np.int64)
     rows = np.arange(num_groups)  # group id of each row still in ``work``
+    row_ids = np.arange(num_groups)  # 0..R-1
     active_len = lengths.astype(np.int64).copy()
     columns = np.arange(width)
+    picked_rows, picked = [], []  # per step: group ids, (5, R) selected fields
 
     for step in range(limit):
-        live = active_len > step
-        if not live.all():  # drop finished groups for good
+        if active_len.min() <= step:  # drop finished groups for good
+            live = active_len > step
             work, rows, active_len = work[:, live], rows[live], active_len[live]
+            row_ids = row_ids[: rows.size]
             if rows.size == 0:
                 break
         span = int(active_len.max())
         view = work[:, :, step:span]  # (5, R, L): the not yet selected part, a view
-        valid = columns[None, : span - step] < (active_len - step)[:, None]  # (R, L)
+        valid = columns[: span - step] < (active_len - step)[:, None]  # (R, L)
         # first maximum in the current (permuted) order, as the original's scan
         pick = np.where(valid, view[_SCORE], -np.inf).argmax(axis=1)  # (R,)
-        row_ids = np.arange(rows.size)
-        top = view[:, row_ids, pick].copy()  # (5, R)
+        top = view[:, row_ids, pick]  # (5, R), a copy
         view[:, row_ids, pick] = view[:, :, 0]
         view[:, :, 0] = top
-        kept_index[rows, step] = top[_INDEX].astype(np.int64)
-        kept_score[rows, step] = top[_SCORE]
-        kept_count[rows] += 1
+        picked_rows.append(rows)
+        picked.append(top)
 
         rest = view[:, :, 1:]  # (5, R, L-1)
         iou = _segment_overlap(
             top[_X1, :, None], top[_X2, :, None], top[_LENGTH, :, None],
             rest[_X1], rest[_X2], rest[_LENGTH],
         )
-        exponent = -(iou * iou) / sigma_t
-        # exp in float64 then rounded: the correctly rounded float32 exp, as C's expf
-        rest[_SCORE] *= np.exp(exponent.astype(np.float64)).astype(scores.dtype)
-        dropped = valid[:, 1:] & (rest[_SCORE] < min_score_t)
+        # -(a * a) / s == (a * a) / -s exactly; exp in float64 then rounded to float32 is the
+        # correctly rounded expf of the C code
+        decay = np.exp(np.square(iou) / neg_sigma, dtype=np.float64).astype(scores.dtype)
+        rest[_SCORE] *= decay
+        dropped = rest[_SCORE] < min_score_t
+        dropped &= valid[:, 1:]
         if dropped.any():
             active_len = step + 1 + _compact(rest, valid[:, 1:] & ~dropped)
+    return _gather_kept(picked_rows, picked, num_groups, limit, scores.dtype)
+
+
+def _gather_kept(
+    picked_rows: List[np.ndarray], picked: List[np.ndarray], num_groups: int, limit: int,
+    dtype: np.dtype,
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-step selections -> (G, K) kept positions and scores, and counts per group."""
+    kept_index = np.zeros((num_groups, limit), dtype=np.int64)
+    kept_score = np.zeros((num_groups, limit), dtype=dtype)
+    kept_count = np.zeros(num_groups, dtype=np.int64)
+    for step, (rows, top) in enumerate(zip(picked_rows, picked)):
+        kept_index[rows, step] = top[_INDEX].astype(np.int64)
+        kept_score[rows, step] = top[_SCORE]
+        kept_count[rows] += 1
     return kept_index, kept_score, kept_count
 
 
@@ -180,8 +195,9 @@ def hard_nms_packed(
             x1[row_ids, pick, None], x2[row_ids, pick, None], length[row_ids, pick, None],
             x1, x2, length,
         )
-        # the kept slot and everything before it leave the candidate pool
-        selectable &= (iou < threshold) & (columns[None, :] > pick[:, None])
+        # the kept slot and everything before it leave the candidate pool; written as
+        # "not >=" so that a NaN IoU suppresses nothing, as in the original
+        selectable &= ~(iou >= threshold) & (columns[None, :] > pick[:, None])
     return kept_index, kept_count
 
 
@@ -281,6 +297,11 @@ def batched_nms(
         raise ValueError(f"batched_nms: max_seg_num must be > 0, got {max_seg_num}")
     segs, scores, cls_idxs = segs.detach().cpu(), scores.detach().cpu(), cls_idxs.detach().cpu()
     _check_inputs(segs, scores, cls_idxs)
+    # the original computes in float32; half / bfloat16 input is widened to it
+    if segs.dtype != torch.float64:
+        segs = segs.float()
+    if scores.dtype != torch.float64:
+        scores = scores.float()
     if segs.shape[0] == 0:
         return torch.zeros([0, 2]), torch.zeros([0]), torch.zeros([0], dtype=cls_idxs.dtype)
 

@@ -1,0 +1,191 @@
+"""Reading a YAML config and resolving it: defaults, ``--set`` overrides, derived fields.
+
+The resolution is the original release's: the file's settings win, every default the file does
+not set is filled in (recursively, section by section), then ``model.input_dim``,
+``model.num_classes`` and ``model.max_seq_len`` are copied from ``dataset`` and
+``model.train_cfg`` / ``model.test_cfg`` are set to the top-level ``train_cfg`` / ``test_cfg``
+(the same dict objects, as in the original). Unlike the original, the defaults are never
+mutated and the result is validated.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+import yaml
+
+from .defaults import load_default_config
+from .errors import ConfigurationError
+from .overrides import apply_overrides
+from .schema import all_keys
+from .valuetypes import show
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def load_config(
+    path: PathLike,
+    defaults: Optional[Mapping[str, Any]] = None,
+    overrides: Optional[Sequence[str]] = None,
+    validate: bool = True,
+) -> Dict[str, Any]:
+    """Load a YAML config file and resolve it into the full config dict.
+
+    Args:
+        path: the YAML file (a mapping of settings, e.g. ``configs/thumos_i3d.yaml``).
+        defaults: the defaults to fill in; ``None`` uses :func:`load_default_config`.
+        overrides: ``"key.path=value"`` strings (the CLI's ``--set``), values parsed as YAML,
+            applied on top of the file before the derived fields are computed.
+        validate: check the result against the schema (raises on any problem).
+
+    Raises:
+        ConfigurationError: missing file, YAML syntax error, not a mapping, or (with
+            ``validate``) every problem found in the resolved config, naming the file.
+    """
+    user = read_config_file(path)
+    return config_from_dict(user, defaults=defaults, overrides=overrides, validate=validate,
+                            source=str(path))
+
+
+def read_config_file(path: PathLike) -> Dict[str, Any]:
+    """The settings in a YAML file, exactly as written (no defaults)."""
+    name = str(path)
+    if not os.path.exists(path):
+        raise ConfigurationError(f"config file not found: {name}")
+    if os.path.isdir(path):
+        raise ConfigurationError(f"config path is a directory, not a YAML file: {name}")
+    try:
+        with open(path, "r", encoding="utf-8") as fd:
+            text = fd.read()
+        data = yaml.safe_load(text)
+        duplicates = duplicate_keys(text)
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        raise ConfigurationError(f"YAML syntax error: {detail}", source=name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read config file: {exc}", source=name) from None
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else show(data)
+        raise ConfigurationError(
+            f"expected a mapping of settings (key: value) at the top level, got {got}", source=name)
+    if duplicates:
+        raise ConfigurationError(duplicates, source=name)
+    return data
+
+
+def duplicate_keys(text: str) -> List[str]:
+    """Keys set twice in one mapping of a YAML text (YAML keeps the last one silently)."""
+    problems: List[str] = []
+    seen_nodes: set = set()
+
+    def walk(node: yaml.Node, path: str) -> None:
+        if id(node) in seen_nodes:  # an alias of a node already checked
+            return
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            for idx, item in enumerate(node.value):
+                walk(item, f"{path}[{idx}]")
+        if not isinstance(node, yaml.MappingNode):
+            return
+        first_line: Dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key, line = key_node.value, key_node.start_mark.line + 1
+            key_path = f"{path}.{key}" if path else key
+            if key in first_line:
+                problems.append(f"{key_path}: set twice (lines {first_line[key]} and {line}); "
+                                f"YAML would silently keep the last one")
+            else:
+                first_line[key] = line
+            walk(value_node, key_path)
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root, "")
+    return problems
+
+
+def config_from_dict(
+    settings: Mapping[str, Any],
+    defaults: Optional[Mapping[str, Any]] = None,
+    overrides: Optional[Sequence[str]] = None,
+    validate: bool = True,
+    source: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Resolve user settings (a dict, as a YAML file would give) like :func:`load_config`.
+
+    ``settings`` is not modified.
+    """
+    cfg = copy.deepcopy(dict(settings))
+    base = load_default_config() if defaults is None else copy.deepcopy(dict(defaults))
+    merge_defaults(cfg, base)
+    if overrides:
+        cfg = apply_overrides(cfg, overrides)
+    conflicts = derive_fields(cfg)
+    if validate:
+        from .validation import collect_problems
+
+        problems = conflicts + collect_problems(cfg)
+        if problems:
+            raise ConfigurationError(problems, source=source)
+    elif conflicts:
+        raise ConfigurationError(conflicts, source=source)
+    return cfg
+
+
+def merge_defaults(cfg: Dict[str, Any], defaults: Mapping[str, Any]) -> Dict[str, Any]:
+    """Fill every key of ``defaults`` that ``cfg`` lacks, recursing into sections (in place).
+
+    A value ``cfg`` sets always wins, also when it is not a mapping where the default is one
+    (the validator then reports it). The defaults are copied, never shared or modified.
+    """
+    for key, default in defaults.items():
+        if key not in cfg:
+            cfg[key] = copy.deepcopy(default)
+        elif isinstance(default, Mapping) and isinstance(cfg[key], dict):
+            merge_defaults(cfg[key], default)
+    return cfg
+
+
+def _lookup(cfg: Mapping[str, Any], path: str) -> Any:
+    node: Any = cfg
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise KeyError(path)
+        node = node[part]
+    return node
+
+
+def derive_fields(cfg: Dict[str, Any]) -> List[str]:
+    """Copy the derived fields into ``model`` (in place); returns the conflicts found.
+
+    A derived key that the config already holds with a different value is a conflict (the
+    original silently overwrote it): the message says which key to set instead.
+    """
+    conflicts: List[str] = []
+    model = cfg.get("model")
+    if not isinstance(model, dict):
+        return conflicts
+    for key in all_keys():
+        if not key.is_derived:
+            continue
+        source = key.vtype.source  # type: ignore[attr-defined]
+        try:
+            value = _lookup(cfg, source)
+        except KeyError:
+            continue
+        if key.name in model and model[key.name] is not value and model[key.name] != value:
+            conflicts.append(_conflict(key.path, source, value, model[key.name]))
+        model[key.name] = value
+    return conflicts
+
+
+def _conflict(path: str, source: str, value: Any, given: Any) -> str:
+    if isinstance(value, dict):
+        return (f"{path}: is the same dict as {source} (the loader sets it); set the keys under "
+                f"{source} instead")
+    return (f"{path}: is filled in from {source} ({show(value)}), but the config sets it to "
+            f"{show(given)}; set {source} instead")

@@ -1,0 +1,84 @@
+"""Checking a resolved config against the schema, reporting every problem at once."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Dict, List, Mapping, Set
+
+from .errors import ConfigurationError
+from .rules import run_rules
+from .schema import Key, all_keys, children
+from .valuetypes import show
+
+
+def validate_config(cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """Return ``cfg`` unchanged if it is a valid resolved config, else raise.
+
+    Checks every key (unknown keys with a did-you-mean, types, allowed values and ranges,
+    missing keys) and the rules spanning several keys (pyramid levels, ``max_seq_len``
+    divisibility, widths). Raises :class:`ConfigurationError` listing every problem, one per
+    line, each starting with its key path.
+    """
+    problems = collect_problems(cfg)
+    if problems:
+        raise ConfigurationError(problems)
+    return cfg
+
+
+def collect_problems(cfg: Mapping[str, Any]) -> List[str]:
+    """Every problem in ``cfg``, one message per problem (empty when it is valid)."""
+    if not isinstance(cfg, Mapping):
+        return [f"expected the config to be a mapping, got {show(cfg)}"]
+    problems: List[str] = []
+    bad_paths: Set[str] = set()
+    _check_section(cfg, "", problems, bad_paths)
+    return problems + run_rules(cfg, bad_paths)
+
+
+def _join(section: str, name: str) -> str:
+    return f"{section}.{name}" if section else name
+
+
+def _check_section(node: Mapping[str, Any], section: str, problems: List[str],
+                   bad_paths: Set[str]) -> None:
+    known = {k.name: k for k in children(section)}
+    for name, value in node.items():
+        path = _join(section, str(name))
+        key = known.get(name) if isinstance(name, str) else None
+        if key is None:
+            problems.append(f"{path}: {_unknown_key_hint(str(name), section, known)}")
+            bad_paths.add(path)
+            continue
+        reason = _check_value(key, value)
+        if reason is not None:
+            problems.append(f"{path}: {reason}, got {show(value)}")
+            bad_paths.add(path)
+        elif key.is_section:
+            _check_section(value, path, problems, bad_paths)
+    for name, key in known.items():
+        if name not in node and (key.has_default or key.is_section or key.is_derived):
+            how = (f"it is filled in from {key.vtype.source}" if key.is_derived  # type: ignore
+                   else "it has a default")
+            problems.append(f"{key.path}: missing ({how}: resolve configs with load_config)")
+            bad_paths.add(key.path)
+
+
+def _check_value(key: Key, value: object):
+    if key.is_derived:
+        return None
+    reason = key.vtype.check(value)
+    if reason is None and key.check is not None:
+        reason = key.check(value)
+    return reason
+
+
+def _unknown_key_hint(name: str, section: str, known: Dict[str, Key]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean '{close[0]}'?"
+    elsewhere = [k.path for k in all_keys() if k.name == name and not k.is_derived]
+    if elsewhere:
+        return f"unknown key here; did you mean '{elsewhere[0]}'?"
+    where = f"'{section}'" if section else "the top level"
+    settable = sorted(n for n, k in known.items() if not k.is_derived)
+    return f"unknown key; the keys of {where} are: {', '.join(settable)}"

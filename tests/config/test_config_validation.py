@@ -1,0 +1,409 @@
+"""validate_config: unknown keys, types, values, and every rule spanning several keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from actionformer.config import (
+    ConfigurationError,
+    apply_overrides,
+    config_from_dict,
+    load_default_config,
+    validate_config,
+)
+
+
+def resolved(*overrides: str) -> dict:
+    """The resolved default config with ``overrides``, not validated."""
+    return config_from_dict({}, overrides=list(overrides), validate=False)
+
+
+def problems_of(*overrides: str) -> list:
+    with pytest.raises(ConfigurationError) as err:
+        validate_config(resolved(*overrides))
+    return err.value.problems
+
+
+def only_problem(*overrides: str) -> str:
+    problems = problems_of(*overrides)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def test_the_default_config_is_valid():
+    cfg = resolved()
+    assert validate_config(cfg) is cfg
+
+
+def test_unknown_key_has_a_did_you_mean():
+    assert only_problem("dataset.num_clases=5") == (
+        "dataset.num_clases: unknown key; did you mean 'num_classes'?")
+
+
+def test_unknown_top_level_key_has_a_did_you_mean():
+    assert only_problem("train_spit=[a]") == "train_spit: unknown key; did you mean 'train_split'?"
+
+
+def test_key_in_the_wrong_section_points_to_the_right_one():
+    assert only_problem("dataset.batch_size=4") == (
+        "dataset.batch_size: unknown key here; did you mean 'loader.batch_size'?")
+
+
+def test_unknown_key_without_close_match_lists_the_settable_keys():
+    message = only_problem("loader.zzz=1")
+    assert message == "loader.zzz: unknown key; the keys of 'loader' are: batch_size, " \
+                      "num_workers, pin_memory"
+
+
+def test_unknown_nested_section():
+    assert only_problem("model.backbone.use_ropee=true") == (
+        "model.backbone.use_ropee: unknown key; did you mean 'use_rope'?")
+
+
+@pytest.mark.parametrize("override,expected", [
+    ("opt.epochs=five", "opt.epochs: expected int >= 1, got 'five' (str)"),
+    ("opt.epochs=2.5", "opt.epochs: expected int >= 1, got 2.5"),
+    ("loader.batch_size=true", "loader.batch_size: expected int >= 1, got true"),
+    ("model.use_abs_pe=1", "model.use_abs_pe: expected bool, got 1"),
+    ("dataset.json_file=[a, b]", "dataset.json_file: expected str, got ['a', 'b']"),
+    ("train_split=training", "train_split: expected non-empty list[str], got 'training' (str)"),
+    ("dataset.feat_folder=3", "dataset.feat_folder: expected str | non-empty list[str], got 3"),
+    ("model=3", "model: expected a mapping (section), got 3"),
+])
+def test_wrong_type_names_key_path_and_value(override, expected):
+    assert only_problem(override) == expected
+
+
+def test_item_of_a_list_is_named():
+    message = only_problem("model.backbone_arch=[2, 2, x]")
+    assert message.startswith("model.backbone_arch: expected list of 3 [int >= 0]; item 2 is 'x'")
+
+
+def test_exponent_without_dot_in_a_file_gets_a_hint():
+    cfg = resolved()
+    cfg["opt"]["learning_rate"] = "1e-4"  # what YAML 1.1 gives for `learning_rate: 1e-4`
+    with pytest.raises(ConfigurationError, match=r"write 1\.0e-4, not 1e-4"):
+        validate_config(cfg)
+
+
+def test_ints_are_accepted_where_floats_are_expected():
+    validate_config(resolved("train_cfg.loss_weight=2", "model.max_buffer_len_factor=4",
+                             "test_cfg.voting_thresh=1"))
+
+
+def test_tuples_are_accepted_where_lists_are_expected():
+    cfg = resolved()
+    cfg["model"]["backbone_arch"] = (2, 2, 5)
+    cfg["model"]["regression_range"] = [tuple(r) for r in cfg["model"]["regression_range"]]
+    cfg["train_split"] = ("training",)
+    assert validate_config(cfg) is cfg
+
+
+@pytest.mark.parametrize("override", [
+    "test_cfg.nms_method=fast", "train_cfg.center_sample=box", "opt.type=Adam",
+    "opt.schedule_type=linear", "trainer.amp=fp8", "dataset.on_bad_video=ignore",
+    "trainer.device=gpu",
+])
+def test_choices(override):
+    key, value = override.split("=")
+    message = only_problem(override)
+    assert message.startswith(f"{key}: expected ") and message.endswith(f"got '{value}' (str)")
+
+
+@pytest.mark.parametrize("override", [
+    "test_cfg.nms_method=hard", "test_cfg.nms_method=none", "train_cfg.center_sample=none",
+    "opt.type=SGD", "opt.schedule_type=multistep", "trainer.amp=bf16", "trainer.device=cuda:1",
+    "trainer.device=cpu", "dataset.on_bad_video=skip",
+])
+def test_allowed_choices_pass(override):
+    validate_config(resolved(override))
+
+
+@pytest.mark.parametrize("override", [
+    "dataset.crop_ratio=[0.0, 1.0]", "dataset.crop_ratio=[0.9, 1.1]",
+    "dataset.crop_ratio=[1.0, 0.9]", "dataset.crop_ratio=[0.9]",
+])
+def test_crop_ratio_must_be_an_ordered_pair_in_unit_interval(override):
+    assert only_problem(override).startswith("dataset.crop_ratio: ")
+
+
+@pytest.mark.parametrize("value", ["null", "[0.9, 1.0]", "[1, 1]", "[0.5, 0.5]"])
+def test_crop_ratio_accepts_null_and_pairs(value):
+    validate_config(resolved(f"dataset.crop_ratio={value}"))
+
+
+@pytest.mark.parametrize("value,ok", [(-0.1, False), (0, True), (1, True), (1.5, False)])
+def test_trunc_thresh_in_unit_interval(value, ok):
+    cfg = resolved(f"dataset.trunc_thresh={value}")
+    if ok:
+        validate_config(cfg)
+    else:
+        assert only_problem(f"dataset.trunc_thresh={value}") == (
+            f"dataset.trunc_thresh: expected float in [0, 1], got {value}")
+
+
+@pytest.mark.parametrize("value,ok", [(1.0, True), (0.5, True), (-1, True), (0, False),
+                                      (-2, False), (-0.5, False)])
+def test_loss_weight_positive_or_minus_one(value, ok):
+    if ok:
+        validate_config(resolved(f"train_cfg.loss_weight={value}"))
+    else:
+        assert only_problem(f"train_cfg.loss_weight={value}") == (
+            f"train_cfg.loss_weight: must be > 0, or -1 (automatic balancing), got {value}")
+
+
+def test_regression_ranges_one_per_level():
+    assert only_problem("model.regression_range=[[0, 4], [4, 8]]") == (
+        "model.regression_range: needs one [lo, hi] per pyramid level used by the heads "
+        "(6 = model.backbone_arch[-1] + 1 - model.fpn_start_level), got 2")
+
+
+def test_regression_ranges_follow_fpn_start_level():
+    validate_config(resolved("model.fpn_start_level=1", "model.fpn_type=fpn",
+                             "model.regression_range=[[0,4],[4,8],[8,16],[16,32],[32,10000]]"))
+
+
+def test_regression_range_needs_lo_below_hi():
+    message = only_problem("model.regression_range=[[0,4],[8,4],[8,16],[16,32],[32,64],[64,99]]")
+    assert message.startswith("model.regression_range: range 1 [8, 4] must have lo < hi")
+
+
+def test_window_list_one_per_level():
+    assert only_problem("model.n_mha_win_size=[9, 9, 9]") == (
+        "model.n_mha_win_size: a per-level list needs 6 windows (model.backbone_arch[-1] + 1), "
+        "got 3: [9, 9, 9]")
+
+
+def test_window_list_follows_backbone_arch():
+    validate_config(resolved(
+        "model.backbone_arch=[2, 2, 3]", "model.n_mha_win_size=[9, 9, 9, -1]",
+        "model.regression_range=[[0, 4], [4, 8], [8, 16], [16, 10000]]"))
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "[9, 9, 0, 9, 9, 9]"])
+def test_window_sizes_are_minus_one_or_positive(value):
+    assert only_problem(f"model.n_mha_win_size={value}").startswith(
+        "model.n_mha_win_size: window sizes are -1 (global attention) or >= 1")
+
+
+@pytest.mark.parametrize("start,ok", [(0, True), (5, True), (6, False)])
+def test_fpn_start_level_in_range(start, ok):
+    ranges = [[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]][start:] or [[0, 10000]]
+    overrides = [f"model.fpn_start_level={start}", "model.fpn_type=fpn",
+                 f"model.regression_range={ranges}"]
+    if ok:
+        validate_config(resolved(*overrides))
+    else:
+        assert only_problem(*overrides) == (
+            "model.fpn_start_level: must be < the number of pyramid levels (6 = "
+            "model.backbone_arch[-1] + 1), got 6")
+
+
+@pytest.mark.parametrize("max_len,windows,ok", [
+    (2304, "19", True),       # THUMOS: 2304 = 4 x 576 and 576 = 32 x 18
+    (2300, "19", False),
+    (192, "[7, 7, 7, 7, 7, -1]", True),   # ActivityNet: the last level is global
+    (96, "[7, 7, 7, 7, 7, -1]", True),    # 96 x (6 at level 4) fits; level 5 just needs 32
+    (48, "[7, 7, 7, 7, 7, -1]", False),
+    (32, "-1", True),         # global attention: just the strides
+    (48, "-1", False),
+    (64, "1", True),          # a window of 1 is global attention too
+    (2304, "[19, 19, 19, 19, 19, 9]", True),
+    (1152, "[19, 19, 19, 19, 19, 9]", False),  # level 5 needs 32 x 8 = 256
+])
+def test_max_seq_len_divisible_at_every_level(max_len, windows, ok):
+    overrides = [f"dataset.max_seq_len={max_len}", f"model.n_mha_win_size={windows}"]
+    if ok:
+        validate_config(resolved(*overrides))
+    else:
+        message = only_problem(*overrides)
+        assert message.startswith("dataset.max_seq_len: must be a multiple of stride x (window "
+                                  "// 2 * 2) at every pyramid level")
+        assert f"{max_len} is not, at level" in message
+
+
+def test_max_seq_len_message_names_the_levels_and_a_fix():
+    message = only_problem("dataset.max_seq_len=2300", "model.n_mha_win_size=19")
+    assert "at levels 0, 1, 2, 3, 4, 5 (multiples of 18, 36, 72, 144, 288, 576)" in message
+    assert message.endswith("use a multiple of 576, e.g. 1728 or 2304")
+
+
+def test_max_seq_len_uses_scale_factor():
+    # scale 4, global attention: strides 1, 4, 16, 64 -> multiple of 64
+    base = ["model.scale_factor=4", "model.backbone_arch=[2, 2, 3]",
+            "model.regression_range=[[0, 4], [4, 8], [8, 16], [16, 10000]]"]
+    validate_config(resolved(*base, "dataset.max_seq_len=128"))
+    assert "multiples of 64" in only_problem(*base, "dataset.max_seq_len=96")
+
+
+def test_convtransformer_needs_an_even_scale_factor():
+    base = ["model.backbone_arch=[2, 2, 2]", "model.regression_range=[[0,4],[4,8],[8,10000]]",
+            "dataset.max_seq_len=2304"]
+    assert only_problem(*base, "model.scale_factor=3") == (
+        "model.scale_factor: the convTransformer backbone downsamples with strided attention, "
+        "which needs 1 or an even factor, got 3")
+    validate_config(resolved(*base, "model.scale_factor=3", "model.backbone_type=conv"))
+
+
+def test_heads_must_divide_the_embedding_width():
+    assert only_problem("model.n_head=5") == (
+        "model.n_head: 5 does not divide the embedding width 512 (model.embd_dim)")
+    validate_config(resolved("model.n_head=5", "model.backbone_type=conv"))
+
+
+def test_kv_heads_must_divide_heads():
+    assert only_problem("model.backbone.n_kv_head=3") == (
+        "model.backbone.n_kv_head: 3 does not divide model.n_head (4)")
+    validate_config(resolved("model.backbone.n_kv_head=2"))
+
+
+def test_identity_neck_keeps_the_width():
+    assert only_problem("model.fpn_dim=256") == (
+        "model.fpn_dim: the identity neck keeps the backbone's width, so fpn_dim must equal the "
+        "embedding width 512 (model.embd_dim), got 256")
+    validate_config(resolved("model.fpn_dim=256", "model.fpn_type=fpn"))
+
+
+def test_list_widths_must_match():
+    ok = ["dataset.input_dim=[2304, 1536, 256]", "model.embd_dim=[256, 384, 384]",
+          "model.fpn_dim=1024", "model.n_head=16"]
+    validate_config(resolved(*ok))
+    assert only_problem(*ok[:1], "model.embd_dim=[512, 512]", "model.fpn_dim=1024").startswith(
+        "model.embd_dim: dataset.input_dim is a list of 3 feature widths, so embd_dim must be a "
+        "list of 3 widths too, got [512, 512]")
+    assert only_problem("model.embd_dim=[256, 256]").startswith(
+        "model.embd_dim: a list needs dataset.input_dim to be a list of the same length")
+
+
+@pytest.mark.parametrize("override", ["model.embd_kernel_size=4", "model.head_kernel_size=2"])
+def test_kernel_sizes_are_odd(override):
+    assert "must be odd" in only_problem(override)
+
+
+def test_empty_class_ids_must_exist():
+    assert only_problem("train_cfg.head_empty_cls=[3, 97]") == (
+        "train_cfg.head_empty_cls: class ids [97] are not < dataset.num_classes (97)")
+
+
+@pytest.mark.parametrize("override", [
+    "init_rand_seed=-1", "loader.num_workers=-1", "opt.learning_rate=0", "opt.weight_decay=-0.1",
+    "train_cfg.cls_prior_prob=1", "train_cfg.dropout=1.0", "test_cfg.pre_nms_topk=0",
+    "test_cfg.nms_sigma=0", "dataset.default_fps=0", "dataset.feat_stride=0",
+    "opt.early_stop_epochs=0", "trainer.accum_steps=0", "trainer.ema_decay=1.5",
+    "custom_imports=[1]", "custom_imports=[my-module]", "custom_imports=[./plugins]",
+    "devices=[]", "devices=[-1]",
+])
+def test_impossible_values(override):
+    key = override.split("=")[0]
+    assert only_problem(override).startswith(f"{key}: ")
+
+
+def test_several_problems_reported_at_once():
+    problems = problems_of("dataset.num_clases=5", "opt.epochs=0", "test_cfg.nms_method=fast",
+                           "model.n_mha_win_size=[9, 9]", "dataset.crop_ratio=[0.9, 1.2]")
+    assert len(problems) == 5
+    for key in ["dataset.num_clases", "opt.epochs", "test_cfg.nms_method",
+                "model.n_mha_win_size", "dataset.crop_ratio"]:
+        assert sum(p.startswith(f"{key}: ") for p in problems) == 1, (key, problems)
+    with pytest.raises(ConfigurationError) as err:
+        validate_config(resolved("opt.epochs=0", "loader.batch_size=0"))
+    lines = str(err.value).splitlines()
+    assert lines[0] == "invalid config (2 problems):"
+    assert sorted(lines[1:]) == ["  loader.batch_size: expected int >= 1, got 0",
+                                 "  opt.epochs: expected int >= 1, got 0"]
+
+
+def test_a_bad_value_is_reported_once_not_again_by_rules():
+    # a wrong n_mha_win_size would also break the divisibility rule; one message suffices
+    problems = problems_of("model.n_mha_win_size=big")
+    assert len(problems) == 1 and problems[0].startswith("model.n_mha_win_size: expected")
+
+
+def test_missing_keys_are_reported():
+    cfg = resolved()
+    del cfg["opt"]["epochs"]
+    del cfg["trainer"]
+    del cfg["model"]["num_classes"]
+    with pytest.raises(ConfigurationError) as err:
+        validate_config(cfg)
+    problems = err.value.problems
+    assert "opt.epochs: missing (it has a default: resolve configs with load_config)" in problems
+    assert "trainer: missing (it has a default: resolve configs with load_config)" in problems
+    assert ("model.num_classes: missing (it is filled in from dataset.num_classes: resolve "
+            "configs with load_config)") in problems
+
+
+def test_keys_without_defaults_may_be_absent():
+    cfg = resolved()
+    assert "json_file" not in cfg["dataset"] and "output_folder" not in cfg
+    validate_config(cfg)
+
+
+def test_derived_fields_must_agree_with_their_sources():
+    cfg = apply_overrides(resolved(), ["dataset.num_classes=5"])  # not re-derived
+    with pytest.raises(ConfigurationError) as err:
+        validate_config(cfg)
+    assert err.value.problems == [
+        "model.num_classes: must equal dataset.num_classes (5), got 97; set "
+        "dataset.num_classes instead"]
+
+
+def test_validate_config_does_not_modify_the_config():
+    cfg = resolved()
+    snapshot = repr(cfg)
+    validate_config(cfg)
+    assert repr(cfg) == snapshot
+
+
+def test_non_mapping_config():
+    with pytest.raises(ConfigurationError, match="expected the config to be a mapping"):
+        validate_config([1, 2])
+
+
+def test_registered_names_are_not_checked_against_a_list():
+    validate_config(resolved("dataset_name=my_dataset", "model.backbone_type=myBackbone",
+                             "model_name=MyArch"))
+
+
+def test_default_config_fails_only_on_missing_derived_fields():
+    with pytest.raises(ConfigurationError) as err:
+        validate_config(load_default_config())
+    assert all(p.startswith("model.") and "filled in from" in p for p in err.value.problems)
+
+
+def _suggestion(message: str) -> int:
+    return int(message.rsplit(" ", 1)[-1])
+
+
+def test_max_seq_len_suggestions_always_validate():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=30, deadline=None)
+    @hypothesis.given(scale=st.sampled_from([1, 2, 4]), branch=st.integers(0, 5),
+                      window=st.sampled_from([-1, 1, 3, 4, 5, 9, 19]),
+                      max_len=st.integers(1, 4000))
+    def check(scale, branch, window, max_len):
+        levels = branch + 1
+        ranges = [[0, 4 * 2 ** i] for i in range(levels)]
+        base = [f"model.scale_factor={scale}", f"model.backbone_arch=[2, 2, {branch}]",
+                f"model.regression_range={ranges}", f"model.n_mha_win_size={window}"]
+        cfg = resolved(*base, f"dataset.max_seq_len={max_len}")
+        need = [(scale ** lvl) * ((window // 2) * 2 if window > 1 else 1) for lvl in range(levels)]
+        expect_ok = all(max_len % d == 0 for d in need)
+        try:
+            validate_config(cfg)
+            assert expect_ok
+        except ConfigurationError as err:
+            assert not expect_ok
+            (message,) = err.problems
+            fixed = _suggestion(message)
+            assert all(fixed % d == 0 for d in need)
+            validate_config(resolved(*base, f"dataset.max_seq_len={fixed}"))
+
+    check()
+
+
+def test_module_names_and_device_ids():
+    validate_config(resolved("custom_imports=[my_project.datasets, plugin_2]",
+                             "devices=[0, 'cuda:1']"))

@@ -1,0 +1,76 @@
+"""Input checks, inference on any length, backbone options and the import direction."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from actionformer.modeling import make_meta_arch
+
+
+def test_eval_returns_detections_for_videos_beyond_the_original_buffer(tiny_config, make_video):
+    # buffer of the original: max_seq_len * max_buffer_len_factor = 64 steps; abs PE is interpolated
+    model = make_meta_arch("LocPointTransformer", **tiny_config(use_abs_pe=True)).eval()
+    videos = [make_video(300, seed=1), make_video(20, seed=2)]
+    results = model(videos)
+    assert [r["video_id"] for r in results] == ["vid1", "vid2"]
+    for r, v in zip(results, videos):
+        assert r["segments"].shape[1] == 2 and r["segments"].shape[0] == r["scores"].shape[0] == r["labels"].shape[0]
+        assert r["labels"].dtype == torch.int64
+        assert float(r["segments"].max()) <= v["duration"] + 1e-6 and float(r["segments"].min()) >= 0
+
+
+def test_training_rejects_too_long_inputs_with_the_video_name(tiny_config, make_video):
+    model = make_meta_arch("LocPointTransformer", **tiny_config()).train()
+    with pytest.raises(ValueError, match="long_one.*max_seq_len"):
+        model([make_video(65, video_id="long_one")])
+    bad = make_video(30, video_id="no_gt")
+    bad["segments"] = None
+    with pytest.raises(ValueError, match="no_gt.*segments"):
+        model([bad])
+    with pytest.raises(ValueError, match="non-empty list"):
+        model([])
+
+
+def test_backbone_options_rejected_by_v1(tiny_config):
+    make_meta_arch("LocPointTransformer", **tiny_config(backbone={"use_rope": False, "n_kv_head": None}))
+    with pytest.raises(ValueError, match="use_rope=True"):
+        make_meta_arch("LocPointTransformer", **tiny_config(backbone={"use_rope": True}))
+
+
+def test_unknown_parts_name_the_registered_ones(tiny_config):
+    with pytest.raises(KeyError, match="convTransformer"):
+        make_meta_arch("LocPointTransformer", **tiny_config(backbone_type="convTransfomer"))
+    with pytest.raises(KeyError, match="LocPointTransformer"):
+        make_meta_arch("LocPointTransfomer", **tiny_config())
+
+
+def test_config_errors_are_clear(tiny_config):
+    with pytest.raises(ValueError, match="regression_range"):
+        make_meta_arch("LocPointTransformer", **tiny_config(regression_range=[(0, 4)]))
+    with pytest.raises(ValueError, match="divisible"):
+        make_meta_arch("LocPointTransformer", **tiny_config(max_seq_len=60))
+
+
+def test_head_empty_cls_never_fire(tiny_config, make_video):
+    cfg = tiny_config()
+    cfg["train_cfg"] = {**cfg["train_cfg"], "head_empty_cls": [1]}
+    model = make_meta_arch("LocPointTransformer", **cfg)
+    bias = model.cls_head.cls_head.conv.bias
+    assert bias[1].item() == pytest.approx(-13.8155, abs=1e-3) and bias[0].item() == pytest.approx(-4.5951, abs=1e-3)
+
+
+def test_modeling_never_imports_engine_data_evaluation_or_cli():
+    src = Path(__file__).resolve().parents[2] / "src"
+    code = (
+        "import sys, actionformer.modeling as m; "
+        "bad = [n for n in sys.modules if n.split('.')[:2] in "
+        "(['actionformer','engine'], ['actionformer','data'], ['actionformer','evaluation'], ['actionformer','cli'])]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(src)}, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
