@@ -161,3 +161,57 @@ def test_rel_pe_and_even_window_are_clear_errors():
         ConvTransformerV2Backbone(**SIZES, use_rel_pe=True)
     with pytest.raises(ValueError, match="odd"):
         ConvTransformerV2Backbone(**{**SIZES, "mha_win_size": [4, 5, 3, -1]})
+
+
+# ------------------------------------------------------------ through the whole model
+
+
+@pytest.mark.parametrize("options", [ALL_OFF, ALL_ON], ids=["all_off", "all_on"])
+def test_whole_model_trains_infers_and_ignores_padding(tiny_config, make_video, options):
+    from actionformer.modeling import make_meta_arch
+    from actionformer.modeling.meta_archs.inputs import batch_videos
+
+    cfg = tiny_config(backbone_type="convTransformerv2", backbone={**options, "n_kv_head": 1
+                                                                   if options["n_kv_head"] else None})
+    model = make_meta_arch("LocPointTransformer", **cfg).train()
+    videos = [make_video(64, seed=1), make_video(37, seed=2), make_video(50, seed=3, num_gt=0)]
+    losses = model(videos)
+    assert all(torch.isfinite(v) for v in losses.values())
+    losses["final_loss"].backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    assert model([make_video(64, seed=4, num_gt=0)])["reg_loss"].item() == 0.0
+
+    model.eval()
+    short, long = make_video(37, seed=5), make_video(64, seed=6)
+    with torch.no_grad():
+        alone = model.forward_dense(*batch_videos([short], 64, torch.device("cpu")))
+        batched = model.forward_dense(*batch_videos([long, short], 64, torch.device("cpu")))
+        detections = model([make_video(150, seed=7)])  # longer than max_seq_len
+    for a, b, m in zip(alone.cls_logits, batched.cls_logits, alone.masks):
+        torch.testing.assert_close(a[0][m[0]], b[1][m[0]], atol=1e-5, rtol=1e-5)
+    assert detections[0]["segments"].shape[1] == 2 and torch.isfinite(detections[0]["scores"]).all()
+
+
+def test_whole_model_bf16_autocast(tiny_config, make_video):
+    from actionformer.modeling import make_meta_arch
+
+    cfg = tiny_config(backbone_type="convTransformerv2", backbone={**ALL_ON, "n_kv_head": 1})
+    model = make_meta_arch("LocPointTransformer", **cfg).train()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        losses = model([make_video(64, seed=7), make_video(40, seed=8)])
+    assert torch.isfinite(losses["final_loss"])
+    losses["final_loss"].backward()
+    model.eval()
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        detections = model([make_video(100, seed=9)])
+    assert torch.isfinite(detections[0]["scores"]).all()
+
+
+def test_v1_config_options_are_rejected_by_v1_but_read_by_v2(tiny_config):
+    from actionformer.modeling import make_meta_arch
+
+    with pytest.raises(ValueError, match="convTransformerv2"):
+        make_meta_arch("LocPointTransformer", **tiny_config(backbone={"use_rope": True}))
+    model = make_meta_arch("LocPointTransformer", **tiny_config(
+        backbone_type="convTransformerv2", backbone={"use_rope": True, "n_kv_head": 1}))
+    assert model.backbone.stem[0].attn.n_kv_head == 1
