@@ -59,3 +59,20 @@ def test_memory_is_linear_in_length():
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
         local_attention(q, k, v, torch.ones(1, t, dtype=torch.bool), w)
     assert max(sizes) < t * 64
+
+
+@pytest.mark.parametrize("t,window", [(64, 9), (36, 19), (8, 5)])
+@pytest.mark.parametrize("with_rel_pe", [False, True])
+def test_sliding_chunk_reference_matches_banded(t, window, with_rel_pe):
+    from actionformer.modeling.layers.sliding_chunks import sliding_chunk_attention
+
+    g = torch.Generator().manual_seed(t)
+    b, h, d = 2, 2, 4
+    q, k, v = (torch.randn(b, h, t, d, generator=g) for _ in range(3))
+    key_mask = torch.ones(b, t, dtype=torch.bool)
+    key_mask[0, t - 3:] = False
+    rel_pe = torch.randn(h, window, generator=g) if with_rel_pe else None
+    ours = local_attention(q, k, v, key_mask, window, rel_pe)
+    theirs = sliding_chunk_attention(q, k, v, key_mask, window, rel_pe)
+    torch.testing.assert_close(theirs, ours, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(theirs, dense_reference(q, k, v, key_mask, window, rel_pe), atol=1e-5, rtol=1e-5)

@@ -18,6 +18,7 @@ from .conv import Conv1x1, MaskedConv1D
 from .fastpath import fast_kernels_enabled
 from .local_attention import local_attention
 from .norm import LayerNorm
+from .sliding_chunks import sliding_chunk_attention
 
 
 class MaskedMHCA(nn.Module):
@@ -96,7 +97,11 @@ class MaskedMHCA(nn.Module):
 
         if self.window_size > 1:
             rel_pe = self.rel_pe.view(self.n_head, self.window_size) if self.use_rel_pe else None
-            out = local_attention(
+            chunk = 2 * (self.window_size // 2)
+            attend = local_attention
+            if not fast_kernels_enabled() and q.shape[2] % chunk == 0:
+                attend = sliding_chunk_attention  # the original's formulation (reference path)
+            out = attend(
                 q * self.scale, k, v, key_mask, self.window_size, rel_pe,
                 dropout_p=self.attn_pdrop, training=self.training,
             )
@@ -104,8 +109,12 @@ class MaskedMHCA(nn.Module):
             out = self._global_attention(q, k, v, key_mask)
 
         b, _, t, _ = out.shape
-        # (B, nh, T', hs) -> (B, nh, hs, T') -> (B, C, T')
-        out = out.transpose(2, 3).reshape(b, self.n_embd, t)
+        if fast_kernels_enabled():
+            # (B, nh, T', hs) -> (B, T', nh, hs) -> (B, T', C) -> (B, C, T') view (time-major memory)
+            out = out.transpose(1, 2).reshape(b, t, self.n_embd).transpose(1, 2)
+        else:
+            # (B, nh, T', hs) -> (B, nh, hs, T') -> (B, C, T')
+            out = out.transpose(2, 3).reshape(b, self.n_embd, t)
         out = self.proj_drop(self.proj(out)) * qx_mask.to(out.dtype)
         return out, qx_mask
 

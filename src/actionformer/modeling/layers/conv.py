@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .channels_last import depthwise_conv_tm
 from .fastpath import fast_kernels_enabled
 
 
@@ -46,12 +47,15 @@ class MaskedConv1D(nn.Module):
         if bias:
             nn.init.zeros_(self.conv.bias)
         self._pointwise = kernel_size == 1 and groups == 1 and dilation == 1
+        self._depthwise = groups == in_channels == out_channels and dilation == 1 and not bias and kernel_size > 1
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         if x.shape[-1] % self.stride != 0:
             raise ValueError(f"sequence length {x.shape[-1]} is not divisible by the stride {self.stride}")
         if self._pointwise and fast_kernels_enabled():
             out = pointwise_conv(x[..., :: self.stride], self.conv.weight, self.conv.bias)
+        elif self._depthwise and fast_kernels_enabled():
+            out = depthwise_conv_tm(x, self.conv.weight, self.stride)
         else:
             out = self.conv(x)
         out_mask = downsample_mask(mask, self.stride)

@@ -8,7 +8,9 @@ import torch
 from torch import nn
 
 from .attention import MaskedMHCA
+from .channels_last import max_pool_tm
 from .conv import Conv1x1
+from .fastpath import fast_kernels_enabled
 from .norm import LayerNorm
 
 
@@ -32,6 +34,15 @@ class AffineDropPath(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return drop_path(self.scale * x, self.drop_prob, self.training)
+
+
+class SkipPool(nn.MaxPool1d):
+    """The max-pooled skip connection of a downsampling block (time-major in the fast path)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if fast_kernels_enabled():
+            return max_pool_tm(x, self.kernel_size, self.stride, self.padding)
+        return super().forward(x)
 
 
 class TransformerBlock(nn.Module):
@@ -63,7 +74,7 @@ class TransformerBlock(nn.Module):
         )
         stride = n_ds_strides[0]
         if stride > 1:
-            self.pool_skip = nn.MaxPool1d(stride + 1, stride=stride, padding=(stride + 1) // 2)
+            self.pool_skip = SkipPool(stride + 1, stride=stride, padding=(stride + 1) // 2)
         else:
             self.pool_skip = nn.Identity()
 
