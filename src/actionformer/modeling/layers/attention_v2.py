@@ -18,7 +18,9 @@ from typing import Optional, Tuple, Type
 import torch
 from torch import nn
 
-from .conv import Conv1x1, MaskedConv1D
+from .channels_last import depthwise_conv_tm
+from .conv import Conv1x1, MaskedConv1D, downsample_mask
+from .fastpath import fast_kernels_enabled
 from .norm import LayerNorm
 from .rope import RotaryEmbedding, apply_rotary
 from .sdpa_attention import GLOBAL_WINDOW, sdpa_attention
@@ -54,6 +56,7 @@ class MaskedMHCAv2(nn.Module):
         self.attn_pdrop = attn_pdrop
         self.use_sdpa = use_sdpa
         self.position_stride = position_stride
+        self.stride = stride
         kv_dim = n_kv_head * self.head_dim
 
         kernel = stride + 1 if stride > 1 else 3
@@ -75,10 +78,21 @@ class MaskedMHCAv2(nn.Module):
         # (B, C, T) -> (B, T, C) -> (B, T, nh, hs) -> (B, nh, T, hs); no copy when x is time-major
         return x.transpose(1, 2).reshape(b, t, n_head, c // n_head).transpose(1, 2)
 
+    @staticmethod
+    def _depthwise(conv: MaskedConv1D, x: torch.Tensor) -> torch.Tensor:
+        """The masked conv without its output masking: padded keys/values are never attended and
+        padded queries are zeroed at the output, so zeroing them here would be a wasted pass."""
+        if fast_kernels_enabled():
+            return depthwise_conv_tm(x, conv.conv.weight, conv.stride)
+        return conv.conv(x)
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        q, out_mask = self.query_conv(x, mask)
-        k, _ = self.key_conv(x, mask)
-        v, _ = self.value_conv(x, mask)
+        if x.shape[-1] % self.stride != 0:
+            raise ValueError(f"sequence length {x.shape[-1]} is not divisible by the stride {self.stride}")
+        out_mask = downsample_mask(mask, self.stride)  # (B, 1, T')
+        q = self._depthwise(self.query_conv, x)  # (B, C, T')
+        k = self._depthwise(self.key_conv, x)
+        v = self._depthwise(self.value_conv, x)
         q = self._heads(self.query(self.query_norm(q)), self.n_head)  # (B, H, T', d)
         k = self._heads(self.key(self.key_norm(k)), self.n_kv_head)  # (B, H_kv, T', d)
         v = self._heads(self.value(self.value_norm(v)), self.n_kv_head)  # (B, H_kv, T', d)

@@ -47,7 +47,9 @@ class _RMSNormFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, weight: Optional[torch.Tensor], eps: float) -> torch.Tensor:
         wide = x.float() if x.dtype in _HALF else x
-        inv_rms = torch.rsqrt(wide.pow(2).mean(dim=1, keepdim=True) + eps)  # (B, 1, T)
+        # one fused pass for sum_c(x^2) (a norm), instead of pow + mean
+        sum_sq = torch.linalg.vector_norm(wide, dim=1, keepdim=True).square_()  # (B, 1, T)
+        inv_rms = torch.rsqrt(sum_sq.div_(x.shape[1]).add_(eps))  # (B, 1, T)
         out = wide * inv_rms
         if weight is not None:
             out.mul_(weight.to(out.dtype))

@@ -12,7 +12,7 @@ from .conv import Conv1x1
 from .norm import LayerNorm
 from .rms_norm import RMSNorm
 from .swiglu import SwiGLU, swiglu_hidden_dim
-from .transformer import AffineDropPath
+from .transformer import AffineDropPath, SkipPool
 
 
 class TransformerBlockV2(nn.Module):
@@ -51,7 +51,7 @@ class TransformerBlockV2(nn.Module):
             norm_layer=norm_layer, position_stride=position_stride,
         )
         if stride > 1:
-            self.pool_skip = nn.MaxPool1d(stride + 1, stride=stride, padding=(stride + 1) // 2)
+            self.pool_skip = SkipPool(stride + 1, stride=stride, padding=(stride + 1) // 2)
         else:
             self.pool_skip = nn.Identity()
         hidden = mlp_ratio * n_embd
