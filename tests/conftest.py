@@ -8,6 +8,14 @@ from pathlib import Path
 
 import pytest
 
+try:  # property tests explore the same examples on every run: CI must not be flaky
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("deterministic", derandomize=True, deadline=None)
+    _hypothesis_settings.load_profile("deterministic")
+except ImportError:  # pragma: no cover
+    pass
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 FIXTURES = SHARED / "fixtures"

@@ -32,6 +32,9 @@ def make_case(seed: int, num_videos: int = 12, num_classes: int = 5, preds_per_v
             ends.append(e)
             labels.append(int(rng.integers(0, num_classes)))
             scores.append(float(rng.integers(1, score_levels + 1)) / score_levels)
+    if not any(a["segment"][1] - a["segment"][0] > 1e-3 for v in database.values() for a in v["annotations"]):
+        # every case needs one instance to evaluate against (an evaluation with none is an input error)
+        database["video_000"]["annotations"].append({"segment": [1.0, 3.0], "label": "class0", "label_id": 0})
     preds = {"video-id": vids, "t-start": np.array(starts), "t-end": np.array(ends),
              "label": np.array(labels), "score": np.array(scores)}
     return {"database": database}, preds

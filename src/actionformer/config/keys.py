@@ -69,9 +69,10 @@ _TOP = [
     Key("model_name", STR, "LocPointTransformer", "Registered meta-architecture to build."),
     Key("output_folder", STR, NO_DEFAULT, "Folder under which each run's checkpoint folder is made.",
         origin=ORIGINAL_FILES),
-    Key("custom_imports", ListOf(Str(pattern=r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*",
-                                      pattern_doc="module name")), [],
-        "Python modules imported before anything is built, so that they can register their own "
+    Key("custom_imports", ListOf(Str(pattern=r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*|.+\.py",
+                                      pattern_doc="module name or path to a .py file")), [],
+        "Python modules (dotted names, looked up in the working directory too, or paths to .py "
+        "files) imported before anything is built, so that they can register their own "
         "datasets, backbones, necks or meta-architectures.", origin=OURS),
 ]
 

@@ -39,9 +39,16 @@ class BackboneSpec:
     options: Dict[str, Any] = field(default_factory=dict)
 
 
+KERNEL_ONLY_OPTIONS = frozenset({"use_flash_attn"})
+
+
 def reject_options(backbone_name: str, options: Dict[str, Any]) -> None:
     """Raise if any backbone option is set (not None / False / 0) for a backbone that has none."""
-    used = {k: v for k, v in (options or {}).items() if v not in (None, False, 0)}
+    # `use_flash_attn` only picks an attention kernel, never the math: a resolved config always
+    # carries it (default True), so it must not stop a v1 model from building.
+    used = {
+        k: v for k, v in (options or {}).items() if v not in (None, False, 0) and k not in KERNEL_ONLY_OPTIONS
+    }
     if used:
         listed = ", ".join(f"{k}={v!r}" for k, v in sorted(used.items()))
         raise ValueError(
