@@ -150,3 +150,15 @@ def test_heads_not_divisible_and_bad_mask_are_clear_errors():
     q, k, v, valid = _inputs(1, 2, 2, 10)
     with pytest.raises(ValueError, match="bool"):
         sdpa_attention(q, k, v, window_size=3, key_valid=valid.float())
+
+
+@pytest.mark.parametrize("window_size", [7, -1])
+def test_time_major_output_is_the_transpose(window_size):
+    q, k, v, valid = _inputs(2, 4, 2, 45, lengths=[45, 30])
+    out = sdpa_attention(q, k, v, window_size=window_size, key_valid=valid)
+    out_tm = sdpa_attention(q, k, v, window_size=window_size, key_valid=valid, time_major=True)
+    assert out_tm.shape == (2, 45, 4, 8)
+    torch.testing.assert_close(out_tm, out.transpose(1, 2))
+    with torch.inference_mode():  # the in-place path
+        out_inf = sdpa_attention(q, k, v, window_size=window_size, key_valid=valid)
+    torch.testing.assert_close(out_inf, out)

@@ -103,10 +103,11 @@ class MaskedMHCAv2(nn.Module):
         out = sdpa_attention(
             q, k, v, window_size=self.window_size, key_valid=out_mask[:, 0, :],
             dropout_p=self.attn_pdrop if self.training else 0.0, use_sdpa=self.use_sdpa,
-        )  # (B, H, T', d)
-        b, _, t, _ = out.shape
-        # (B, H, T', d) -> (B, T', H, d) -> (B, T', C) -> (B, C, T') view
-        out = out.transpose(1, 2).reshape(b, t, self.n_embd).transpose(1, 2)
+            time_major=True,
+        )  # (B, T', H, d)
+        b, t = out.shape[:2]
+        # (B, T', H, d) -> (B, T', C) -> (B, C, T') view of time-major memory
+        out = out.reshape(b, t, self.n_embd).transpose(1, 2)
         out = self.proj_drop(self.proj(out)) * out_mask.to(out.dtype)
         return out, out_mask
 

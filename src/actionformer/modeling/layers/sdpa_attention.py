@@ -42,8 +42,10 @@ def sdpa_attention(
     dropout_p: float = 0.0,
     use_sdpa: bool = True,
     scale: float | None = None,
+    time_major: bool = False,
 ) -> torch.Tensor:
-    """Attention of ``q`` (B, H, T, d) over ``k``, ``v`` (B, H_kv, T, d); returns (B, H, T, d).
+    """Attention of ``q`` (B, H, T, d) over ``k``, ``v`` (B, H_kv, T, d); returns (B, H, T, d),
+    or (B, T, H, d) with ``time_major`` (what a following projection wants, without a copy).
 
     ``H`` must be a multiple of ``H_kv`` (grouped-query attention; query head ``h`` uses key/value
     head ``h // (H / H_kv)``). ``key_valid`` / ``query_valid`` are boolean (B, T), True = valid;
@@ -55,13 +57,15 @@ def sdpa_attention(
     query_valid = key_valid if query_valid is None else query_valid
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     if window_size == GLOBAL_WINDOW or window_size // 2 >= q.shape[2] - 1:
-        return _global_attention(q, k, v, key_valid, query_valid, dropout_p, use_sdpa, scale)
+        out = _global_attention(q, k, v, key_valid, query_valid, dropout_p, use_sdpa, scale)
+        return out.transpose(1, 2) if time_major else out
     block = default_block_size(window_size) if block_size is None else block_size
     if block <= 0:
         raise ValueError(f"sdpa_attention: block_size must be positive, got {block}")
-    return _blocked_attention(
+    out = _blocked_attention(
         q, k, v, key_valid, query_valid, window_size // 2, block, dropout_p, use_sdpa, scale
-    )
+    )  # (B, T, H, d)
+    return out if time_major else out.transpose(1, 2)
 
 
 def _check_inputs(q, k, v, key_valid, query_valid, window_size) -> None:
@@ -94,9 +98,12 @@ def _blocked_attention(q, k, v, key_valid, query_valid, half, block, dropout_p, 
     pad_len = n_blocks * block - length
     span = block + 2 * half
 
-    # queries: (B, H, T, d) -> (B, H, nb, b, d) -> (B, nb, H, b, d) -> (B*nb, H, b, d)
-    q_blocks = F.pad(q, (0, 0, 0, pad_len)).view(batch, n_head, n_blocks, block, head_dim)
-    q_blocks = q_blocks.transpose(1, 2).reshape(batch * n_blocks, n_head, block, head_dim)
+    # queries: (B, H, T, d) -> (B, T, H, d) -> (B*nb, b, H, d) -> (B*nb, H, b, d); no copy when
+    # q is stored time-major (as projections leave it) and T is a multiple of the block
+    q_time = q.transpose(1, 2)
+    if pad_len:
+        q_time = F.pad(q_time, (0, 0, 0, 0, 0, pad_len))
+    q_blocks = q_time.reshape(batch * n_blocks, block, n_head, head_dim).transpose(1, 2)
     k_blocks = _unfold_keys(k, half, pad_len, block, span)  # (B*nb, H_kv, span, d)
     v_blocks = _unfold_keys(v, half, pad_len, block, span)  # (B*nb, H_kv, span, d)
 
@@ -111,10 +118,17 @@ def _blocked_attention(q, k, v, key_valid, query_valid, half, block, dropout_p, 
 
     out, has_key = _attend(q_blocks, k_blocks, v_blocks, mask, dropout_p, use_sdpa, scale)
     q_valid = F.pad(query_valid, (0, pad_len), value=False).view(batch * n_blocks, 1, block, 1)
-    out = out * (has_key & q_valid).to(out.dtype)  # (B*nb, H, b, d)
-    # (B*nb, H, b, d) -> (B, nb, H, b, d) -> (B, H, nb*b, d) -> crop to T
-    out = out.view(batch, n_blocks, n_head, block, head_dim).transpose(1, 2)
-    return out.reshape(batch, n_head, n_blocks * block, head_dim)[:, :, :length]
+    out = _zero_rows(out, has_key & q_valid)  # (B*nb, H, b, d)
+    # (B*nb, H, b, d) -> (B*nb, b, H, d) -> (B, nb*b, H, d) -> crop to T
+    out = out.transpose(1, 2).reshape(batch, n_blocks * block, n_head, head_dim)
+    return out[:, :length]
+
+
+def _zero_rows(out: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """out * keep; in place when autograd does not need ``out`` (inference)."""
+    if out.requires_grad:
+        return out * keep.to(out.dtype)
+    return out.mul_(keep.to(out.dtype))
 
 
 def _unfold_keys(x: torch.Tensor, half: int, pad_len: int, block: int, span: int) -> torch.Tensor:
@@ -130,7 +144,7 @@ def _unfold_keys(x: torch.Tensor, half: int, pad_len: int, block: int, span: int
 def _global_attention(q, k, v, key_valid, query_valid, dropout_p, use_sdpa, scale):
     mask = key_valid[:, None, None, :]  # (B, 1, 1, T)
     out, has_key = _attend(q, k, v, mask, dropout_p, use_sdpa, scale)
-    return out * (has_key & query_valid[:, None, :, None]).to(out.dtype)  # (B, H, T, d)
+    return _zero_rows(out, has_key & query_valid[:, None, :, None])  # (B, H, T, d)
 
 
 def _attend(q, k, v, mask, dropout_p, use_sdpa, scale):

@@ -65,7 +65,7 @@ class _SiluGate(torch.autograd.Function):
     @staticmethod
     def forward(ctx, gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(gate, up)
-        return F.silu(gate) * up
+        return F.silu(gate).mul_(up)  # one hidden-sized buffer, not two
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):
