@@ -59,3 +59,9 @@ def test_weight_gradient_and_bf16_backward():
     x16 = torch.randn(2, 5, 3, dtype=torch.bfloat16, requires_grad=True)
     RMSNorm(5)(x16).sum().backward()
     assert x16.grad.dtype == torch.bfloat16 and torch.isfinite(x16.grad.float()).all()
+
+
+def test_gradients_without_affine_weight():
+    norm = RMSNorm(4, affine=False)
+    x = torch.randn(2, 4, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(norm, (x,))

@@ -61,15 +61,18 @@ class _RMSNormFunction(torch.autograd.Function):
         x, weight, inv_rms = ctx.saved_tensors
         wide = x.float() if x.dtype in _HALF else x
         grad = grad_out.to(wide.dtype)
-        x_hat = wide * inv_rms  # recomputed rather than stored
+        x_hat = wide * inv_rms  # recomputed rather than stored; ours to modify
         grad_weight = None
         if weight is not None:
             if ctx.needs_input_grad[1]:
                 grad_weight = (grad * x_hat).sum(dim=(0, 2), keepdim=True).to(weight.dtype)
-            grad = grad * weight.to(grad.dtype)
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            # d/dx of x * r(x): r * (g - x_hat * mean_c(g * x_hat))
-            grad_x = inv_rms * (grad - x_hat * (grad * x_hat).mean(dim=1, keepdim=True))
-            grad_x = grad_x.to(x.dtype)
-        return grad_x, grad_weight, None
+            grad = grad * weight.to(grad.dtype)  # a new tensor: ours to modify
+        elif grad is grad_out:
+            grad = grad.clone()
+        if not ctx.needs_input_grad[0]:
+            return None, grad_weight, None
+        # d/dx of x * r(x): r * (g - x_hat * mean_c(g * x_hat)), in place on our temporaries
+        # so that the backward needs two full-size buffers, not five
+        dot = (grad * x_hat).mean(dim=1, keepdim=True)  # (B, 1, T)
+        grad_x = grad.sub_(x_hat.mul_(dot)).mul_(inv_rms)
+        return grad_x.to(x.dtype), grad_weight, None
