@@ -48,6 +48,21 @@ def build(model_name: str):
     return ConvTransformerV2Backbone(**THUMOS_SIZES, **V2_ALL_ON)
 
 
+def sdpa_kernels(length: int = 512, device: str = "cpu") -> list:
+    """The attention kernels PyTorch runs for a v2 forward (profiler op names), to check that a
+    fused one (flash / memory-efficient) is selected rather than the unfused math fallback."""
+    import torch
+    from torch.profiler import profile
+
+    model = build("v2").eval().to(device)
+    x, mask = _inputs(length)
+    with torch.inference_mode(), profile() as prof:
+        model(x.to(device), mask.to(device))
+    return sorted({e.key for e in prof.key_averages()
+                   if "scaled_dot_product" in e.key or "_efficient_attention" in e.key
+                   or "_flash_attention" in e.key})
+
+
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -214,12 +229,14 @@ def main(argv: list | None = None) -> int:
                 rows.append(row)
     table = markdown(rows)
     growth = memory_growth(rows)
+    kernels = sdpa_kernels()
     print(table)
     print("\npeak-memory growth for 4x longer sequences:", json.dumps(growth))
+    print("attention kernels of a v2 forward (CPU):", ", ".join(kernels))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"torch": torch.__version__, "python": platform.python_version(),
             "machine": platform.machine(), "threads": threads, "sizes": THUMOS_SIZES,
-            "v2_switches": V2_ALL_ON, "batch": 1}
+            "v2_switches": V2_ALL_ON, "batch": 1, "sdpa_kernels_cpu": kernels}
     args.out.write_text(json.dumps({"meta": meta, "rows": rows, "memory_growth_4x": growth},
                                    indent=1, default=list) + "\n")
     return 0
