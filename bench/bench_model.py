@@ -2,25 +2,29 @@
 
     PYTHONPATH=src python bench/bench_model.py [--threads 2] [--sizes 2304 9216 36864]
 
-Measures our fast kernels and, for comparison on the same machine, the reference path
-(``fast_kernels(False)``: the original's formulation of layer norm, 1x1 convolutions and global
-attention; the local attention is ours in both). Prints a markdown table and writes
-bench/results/model.json.
+Measures our model and, for comparison on the same machine, an original-style path: the same
+model with ``fast_kernels(False)`` (the original's formulation of layer norm, 1x1 convolutions,
+depthwise convolutions, max-pool, and its sliding-chunk local attention) and the original's
+padding (training batches to max_seq_len; inference to max_seq_len, or beyond it to a multiple
+of max_div_factor). Prints a markdown table and writes bench/results/model.json.
 
 - training step: forward + backward + AdamW step, batch of two videos of 2304 and 2000 steps
-  (random features and ground truth), median of ``--steps`` steps after one warm-up step.
+  (random features and ground truth), median of ``--steps`` steps after one warm-up round.
 - inference: ``model.eval()`` forward of one video (detections included), median of
-  ``--reps`` runs after a warm-up.
-- peak memory: each inference size runs in its own subprocess; the figure is the process's
-  peak RSS (``resource.getrusage(...).ru_maxrss``) minus its RSS just before the timed runs
-  (model and input already built), i.e. what inference itself adds.
+  ``--reps`` runs after a warm-up round.
+- the two paths' runs alternate (ours, original-style, ours, ...) so that load from other jobs
+  on a shared machine hits both alike.
+- peak memory: one inference per size and path, each in its own subprocess; with the model and
+  input built, the kernel's peak-RSS mark is reset (``/proc/self/clear_refs``); the figure is
+  the peak RSS of the run (``VmHWM``) minus the RSS before it, i.e. what inference adds.
+- times are wall-clock medians; CPU seconds (``time.process_time``, all threads) are reported
+  too, as they are less disturbed by other jobs on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import resource
 import statistics
@@ -36,6 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from actionformer.modeling import make_meta_arch  # noqa: E402
 from actionformer.modeling.layers import fast_kernels  # noqa: E402
+from actionformer.modeling.meta_archs.inputs import padded_length  # noqa: E402
 
 # the original release's configs/thumos_i3d.yaml, merged with its defaults
 THUMOS_I3D = dict(
@@ -69,50 +74,85 @@ def make_video(length: int, seed: int, num_gt: int = 8) -> dict:
     }
 
 
-def build_model() -> torch.nn.Module:
+def build_model(original_padding: bool = False) -> torch.nn.Module:
     torch.manual_seed(0)
-    return make_meta_arch("LocPointTransformer", **THUMOS_I3D)
+    model = make_meta_arch("LocPointTransformer", **THUMOS_I3D)
+    if original_padding:
+        model.train_length = lambda lengths: model.max_seq_len
+        model.inference_length = lambda length: padded_length(length, model.max_seq_len, model.max_div_factor)
+    return model
 
 
-def time_train_step(fast: bool, steps: int) -> float:
-    model = build_model().train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.05)
+def time_train_steps(paths: dict, steps: int) -> dict:
+    """Median wall and CPU seconds per training step, the paths' steps interleaved."""
     videos = [make_video(2304, 1), make_video(2000, 2)]
-    times = []
-    with fast_kernels(fast):
-        for i in range(steps + 1):
-            start = time.perf_counter()
-            opt.zero_grad(set_to_none=True)
-            model(videos)["final_loss"].backward()
-            opt.step()
+    runs = {}
+    for name, fast in paths.items():
+        model = build_model(original_padding=not fast).train()
+        runs[name] = (model, torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.05), fast)
+    times: dict = {name: ([], []) for name in paths}
+    for i in range(steps + 1):  # the first round warms up
+        for name, (model, opt, fast) in runs.items():
+            with fast_kernels(fast):
+                start, cpu_start = time.perf_counter(), time.process_time()
+                opt.zero_grad(set_to_none=True)
+                model(videos)["final_loss"].backward()
+                opt.step()
             if i > 0:
-                times.append(time.perf_counter() - start)
-    return statistics.median(times)
+                times[name][0].append(time.perf_counter() - start)
+                times[name][1].append(time.process_time() - cpu_start)
+    return {name: {"seconds": statistics.median(w), "cpu_seconds": statistics.median(c)} for name, (w, c) in times.items()}
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def time_inference(paths: dict, length: int, reps: int) -> dict:
+    """Median wall and CPU seconds of inference on one video, the paths' runs interleaved."""
+    video = make_video(length, 3)
+    models = {name: build_model(original_padding=not fast).eval() for name, fast in paths.items()}
+    times: dict = {name: ([], []) for name in paths}
+    with torch.no_grad():
+        for i in range(reps + 1):
+            for name, fast in paths.items():
+                with fast_kernels(fast):
+                    start, cpu_start = time.perf_counter(), time.process_time()
+                    models[name]([video])
+                if i > 0:
+                    times[name][0].append(time.perf_counter() - start)
+                    times[name][1].append(time.process_time() - cpu_start)
+    return {name: {"seconds": statistics.median(w), "cpu_seconds": statistics.median(c)} for name, (w, c) in times.items()}
 
 
-def inference_child(length: int, fast: bool, reps: int) -> dict:
-    """Runs in a subprocess: time and peak-memory increase of inference on one video."""
-    model = build_model().eval()
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS mark (VmHWM) of this process (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def memory_child(length: int, fast: bool) -> dict:
+    """Runs in a subprocess: peak memory that one inference adds."""
+    model = build_model(original_padding=not fast).eval()
     video = make_video(length, 3)
     with fast_kernels(fast), torch.no_grad():
-        base = _rss_bytes()
-        model([video])  # warm-up (also the first peak)
-        times = []
-        for _ in range(reps):
-            start = time.perf_counter()
-            model([video])
-            times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    return {"seconds": statistics.median(times), "peak_mem_mb": max(peak - base, 0) / 2**20}
+        reset = _reset_peak_rss()
+        base = _status_kib("VmRSS")
+        model([video])
+    peak = _status_kib("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"peak_mem_mb": max(peak - base, 0) / 1024}
 
 
-def run_inference(length: int, fast: bool, reps: int, threads: int) -> dict:
-    cmd = [sys.executable, __file__, "--child", str(length), "--threads", str(threads), "--reps", str(reps)]
+def measure_memory(length: int, fast: bool, threads: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", str(length), "--threads", str(threads)]
     if not fast:
         cmd.append("--reference")
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -124,38 +164,45 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=3, help="timed training steps")
     parser.add_argument("--reps", type=int, default=3, help="timed inference runs per size")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2304, 9216, 36864])
-    parser.add_argument("--skip-reference", action="store_true", help="only time our fast kernels")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2304, 9216, 36864])
+    parser.add_argument("--skip-reference", action="store_true", help="only time our model")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
     if args.child:
-        print(json.dumps(inference_child(args.child, not args.reference, args.reps)))
+        print(json.dumps(memory_child(args.child, not args.reference)))
         return 0
 
-    paths = [("fast", True)] + ([] if args.skip_reference else [("reference", False)])
+    paths = {"fast": True} if args.skip_reference else {"fast": True, "reference": False}  # reference = original-style
     results: dict = {"threads": args.threads, "machine": platform.processor() or platform.machine(),
-                     "torch": torch.__version__, "train_step_s": {}, "inference": {}}
-    for name, fast in paths:
-        results["train_step_s"][name] = time_train_step(fast, args.steps)
-        results["inference"][name] = {str(t): run_inference(t, fast, args.reps, args.threads) for t in args.sizes}
-
-    rows = ["| measurement | ours (fast) | reference path | reference / ours |", "|---|---|---|---|"]
-
-    def row(label: str, fast_v: float, ref_v: float | None, unit: str) -> None:
-        ref = f"{ref_v:.3f} {unit}" if ref_v is not None else "-"
-        ratio = f"{ref_v / fast_v:.2f}x" if ref_v else "-"
-        rows.append(f"| {label} | {fast_v:.3f} {unit} | {ref} | {ratio} |")
-
-    ref_train = results["train_step_s"].get("reference")
-    row("training step (B=2, T=2304/2000)", results["train_step_s"]["fast"], ref_train, "s")
+                     "torch": torch.__version__, "train_step_s": time_train_steps(paths, args.steps),
+                     "inference": {name: {} for name in paths}}
     for t in args.sizes:
-        f = results["inference"]["fast"][str(t)]
-        r = results["inference"].get("reference", {}).get(str(t))
-        row(f"inference T={t}", f["seconds"], r["seconds"] if r else None, "s")
-        row(f"inference peak memory T={t}", f["peak_mem_mb"], r["peak_mem_mb"] if r else None, "MB")
+        timed = time_inference(paths, t, args.reps)
+        for name, fast in paths.items():
+            results["inference"][name][str(t)] = {**timed[name], **measure_memory(t, fast, args.threads)}
+
+    rows = [
+        "| measurement | ours | original-style | original-style / ours |",
+        "|---|---|---|---|",
+    ]
+
+    def row(label: str, ours: dict, ref: dict | None, key: str, unit: str) -> None:
+        ref_text = f"{ref[key]:.3f} {unit}" if ref else "-"
+        ratio = f"{ref[key] / ours[key]:.2f}x" if ref and ours[key] > 0 else "-"
+        rows.append(f"| {label} | {ours[key]:.3f} {unit} | {ref_text} | {ratio} |")
+
+    train = results["train_step_s"]
+    row("training step, wall (B=2, T=2304/2000)", train["fast"], train.get("reference"), "seconds", "s")
+    row("training step, CPU time", train["fast"], train.get("reference"), "cpu_seconds", "s")
+    for t in args.sizes:
+        ours = results["inference"]["fast"][str(t)]
+        ref = results["inference"].get("reference", {}).get(str(t))
+        row(f"inference T={t}, wall", ours, ref, "seconds", "s")
+        row(f"inference T={t}, CPU time", ours, ref, "cpu_seconds", "s")
+        row(f"inference T={t}, peak memory", ours, ref, "peak_mem_mb", "MB")
     table = "\n".join(rows)
     print(f"CPU, {args.threads} threads, torch {torch.__version__}\n\n{table}")
     results["table"] = table

@@ -36,7 +36,7 @@ def _seed_everything():
         import torch
 
         torch.manual_seed(0)
-        torch.set_num_threads(min(2, os.cpu_count() or 1))
+        torch.set_num_threads(1)  # tiny tensors: more threads only add contention
     except ImportError:  # pragma: no cover
         pass
     yield

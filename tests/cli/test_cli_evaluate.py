@@ -40,11 +40,12 @@ def test_prints_the_table_and_writes_json(run_cli, tmp_path, gt_file):
     code, stdout, stderr = run_cli("evaluate", gt_file, preds, "--split", "test", "--tiou", "0.5", "0.7",
                                    "--per-class", "--out", out)
     assert code == 0, stderr
+    assert "[RESULTS] Action detection results on toy_gt." in stdout
     assert "|tIoU = 0.50: mAP = 100.00 (%) Recall@1x = 100.00 (%) Recall@5x = 100.00 (%)" in stdout
     assert "Average mAP: 100.00 (%)" in stdout
     assert "AP per class (%)" in stdout and "Jump" in stdout
     saved = json.loads(out.read_text())
-    assert saved["mAP"] == [1.0, 1.0] and saved["split"] == ["test"]
+    assert saved["mAP"] == [1.0, 1.0] and saved["split"] == ["test"] and saved["dataset"] == "toy_gt"
     assert {e["label"] for e in saved["per_class"]} == {"Jump", "Run"}
 
 
@@ -108,3 +109,22 @@ def test_thumos_ground_truth_as_official_predictions(run_cli, tmp_path):
     code, stdout, stderr = run_cli("evaluate", THUMOS, preds, "--split", "test")
     assert code == 0, stderr
     assert stdout.count("mAP = 100.00 (%)") == 5 and "Average mAP: 100.00 (%)" in stdout
+
+
+@pytest.mark.parametrize("gt_payload, message", [
+    ({"database": {"a": {"subset": "test", "annotations": [{"segment": [0, "x"], "label_id": 0}]}}},
+     "video 'a': annotation 'segment' must be [start, end]"),
+    ([1, 2], "expected a json object with a 'database'"),
+])
+def test_ground_truth_errors_name_the_file(run_cli, tmp_path, gt_payload, message):
+    bad_gt = _write(tmp_path, "bad_gt.json", gt_payload)
+    preds = _write(tmp_path, "p.json", _official([("a", "Jump", 0.9, [0, 10])]))
+    code, _, stderr = run_cli("evaluate", bad_gt, preds, "--tiou", "0.5")
+    assert code == 2 and message in stderr
+    assert f"{bad_gt}: " in stderr, stderr
+
+
+def test_unknown_split_names_the_ground_truth_file(run_cli, tmp_path, gt_file):
+    preds = _write(tmp_path, "p.json", _official([("a", "Jump", 0.9, [0, 10])]))
+    code, _, stderr = run_cli("evaluate", gt_file, preds, "--split", "train")
+    assert code == 2 and f"{gt_file}: no video in split" in stderr

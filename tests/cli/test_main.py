@@ -17,3 +17,10 @@ def test_unknown_command_suggests(run_cli):
 def test_version(run_cli):
     code, out, _ = run_cli("--version")
     assert code == 0 and out.startswith("actionformer ")
+
+
+def test_every_command_has_help(run_cli):
+    for name in COMMANDS:
+        code, out, _ = run_cli(name, "-h")
+        assert code == 0, name
+        assert f"actionformer {name}" in out

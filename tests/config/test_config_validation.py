@@ -86,6 +86,11 @@ def test_exponent_without_dot_in_a_file_gets_a_hint():
         validate_config(cfg)
 
 
+def test_nan_from_yaml_is_rejected_with_the_key_named():
+    # `.nan` is YAML for NaN; it passes every bound check unless rejected explicitly
+    assert only_problem("opt.learning_rate=.nan") == "opt.learning_rate: expected float > 0, got nan"
+
+
 def test_ints_are_accepted_where_floats_are_expected():
     validate_config(resolved("train_cfg.loss_weight=2", "model.max_buffer_len_factor=4",
                              "test_cfg.voting_thresh=1"))

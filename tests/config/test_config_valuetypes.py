@@ -60,3 +60,15 @@ def test_float_text_with_exponent_gets_a_hint():
 ])
 def test_show(value, text):
     assert show(value) == text
+
+
+@pytest.mark.parametrize("vtype", [Float(), Float(lo=0, lo_open=True), Float(lo=0, hi=1), Int(lo=1)])
+def test_nan_is_never_a_number_here(vtype):
+    # every comparison with NaN is False, so a bound alone would let it through
+    assert isinstance(vtype.check(float("nan")), str)
+
+
+def test_infinity_stays_accepted_where_unbounded():
+    # e.g. the last regression range's upper end: "no limit"
+    assert Float(lo=0).check(float("inf")) is None
+    assert isinstance(Float(lo=0, hi=1).check(float("inf")), str)

@@ -76,3 +76,12 @@ def test_arrays_are_float64_in_database_order():
     gt = load_ground_truth(_db())
     assert gt.gt_start.dtype == np.float64 and gt.gt_start.tolist() == [0.0, 6.0, 1.0]
     assert gt.gt_video.tolist() == [0, 0, 1]
+
+
+def test_label_id_on_some_annotations_only_is_an_error():
+    # falling back to sorted-name ids for the whole file would silently renumber every class
+    db = {"database": {
+        "a": {"subset": "test", "annotations": [{"segment": [0, 1], "label": "Run", "label_id": 7}]},
+        "b": {"subset": "test", "annotations": [{"segment": [2, 3], "label": "Jump"}]}}}
+    with pytest.raises(EvaluationInputError, match="video 'b'.*no 'label_id'.*others have one"):
+        load_ground_truth(db)

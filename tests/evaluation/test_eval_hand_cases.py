@@ -110,3 +110,19 @@ def test_no_predictions_at_all(database, preds):
     r = ap_of(gt, preds([]))
     assert r.ap.tolist() == [[0.0]] and r.recall.sum() == 0
     assert any("no predictions were given" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize("top_k", [(0,), (1, -5), (1.5,)])
+def test_recall_top_k_must_be_positive_integers(database, preds, top_k):
+    # Recall@0x is 0 by construction: a silent 0 in the table, not a measurement
+    gt = database({"v": [(0.0, 10.0, 0)]})
+    with pytest.raises(ValueError, match="top_k"):
+        evaluate_detection(gt, preds([("v", 0, 10, 0, 0.9)]), (0.5,), top_k=top_k)
+
+
+def test_a_single_prediction_and_an_absent_class(database, preds):
+    # one prediction of class 2, absent from the ground truth {0, 1}: ignored, not scored as another class
+    gt = database({"v": [(0.0, 10.0, 0), (20.0, 30.0, 1)]})
+    r = ap_of(gt, preds([("v", 20, 30, 2, 0.9)]))
+    assert r.ap.tolist() == [[0.0, 0.0]] and r.num_predictions.tolist() == [0, 0]
+    assert any("without ground truth" in w for w in r.warnings)

@@ -35,18 +35,23 @@ def test_shuffling_predictions_without_ties_changes_nothing(seed, shuffle_seed):
     assert np.array_equal(got.recall, expected.recall)
 
 
+def _with_far_false_positives(gt, preds, seed, n, score_low, score_high, tie_break=0.0):
+    """``preds`` plus ``n`` predictions far outside every annotated segment (videos last < 60 s),
+    so never a true positive, scored uniformly in [score_low, score_high) + tie_break."""
+    rng = np.random.default_rng(seed)
+    extra = {"video-id": list(rng.choice(sorted(gt["database"]), n)), "t-start": rng.uniform(1000, 2000, n),
+             "t-end": rng.uniform(2000, 3000, n), "label": rng.integers(0, 5, n),
+             "score": rng.uniform(score_low, score_high, n) + tie_break}
+    return {k: (preds[k] + extra[k] if k == "video-id" else np.concatenate([preds[k], extra[k]])) for k in preds}
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_false_positives_below_every_true_positive_leave_ap_unchanged(seed):
     gt, preds = make_case(seed, num_videos=6, preds_per_video=15)
     preds = _distinct_scores(preds, seed)
     base = evaluate_detection(gt, preds, THRESHOLDS)
-    rng = np.random.default_rng(seed)
-    n = 40
-    # far outside every annotated segment (videos last < 60 s): never a true positive
-    extra = {"video-id": list(rng.choice(sorted(gt["database"]), n)), "t-start": rng.uniform(1000, 2000, n),
-             "t-end": rng.uniform(2000, 3000, n), "label": rng.integers(0, 5, n),
-             "score": rng.uniform(0.0, 0.001, n)}  # below every score of the case (>= 0.01)
-    merged = {k: (preds[k] + extra[k] if k == "video-id" else np.concatenate([preds[k], extra[k]])) for k in preds}
+    # scores below every score of the case (>= 0.01)
+    merged = _with_far_false_positives(gt, preds, seed, 40, 0.0, 0.001)
     got = evaluate_detection(gt, merged, THRESHOLDS)
     assert np.array_equal(got.ap, base.ap)
 
@@ -57,11 +62,6 @@ def test_adding_false_positives_never_raises_ap(seed, low):
     gt, preds = make_case(seed, num_videos=5, preds_per_video=10)
     preds = _distinct_scores(preds, seed)
     base = evaluate_detection(gt, preds, THRESHOLDS)
-    rng = np.random.default_rng(seed)
-    n = 10
-    extra = {"video-id": list(rng.choice(sorted(gt["database"]), n)), "t-start": rng.uniform(1000, 2000, n),
-             "t-end": rng.uniform(2000, 3000, n), "label": rng.integers(0, 5, n),
-             "score": rng.uniform(low, 1.0, n) + 1e-9}  # no tie with the case's scores
-    merged = {k: (preds[k] + extra[k] if k == "video-id" else np.concatenate([preds[k], extra[k]])) for k in preds}
+    merged = _with_far_false_positives(gt, preds, seed, 10, low, 1.0, tie_break=1e-9)
     got = evaluate_detection(gt, merged, THRESHOLDS)
     assert np.all(got.ap <= base.ap)

@@ -72,3 +72,28 @@ def test_data_frame_like_object():
 def test_bad_predictions_get_a_clear_error(preds, message):
     with pytest.raises(EvaluationInputError, match=message):
         to_predictions(preds, LABELS)
+
+
+def test_numpy_integer_label_ids_in_an_in_memory_json_dict():
+    # np.int64 is not an `int`: it must still be read as an id, not looked up as the name "2"
+    preds = to_predictions({"results": {"a": [{"label_id": np.int64(2), "score": np.float32(0.5),
+                                               "segment": np.array([1.0, 2.0])}]}}, LABELS)
+    assert preds.pred_label.tolist() == [2] and preds.pred_end.tolist() == [2.0]
+
+
+@pytest.mark.parametrize("dtype_name", ["bfloat16", "float16"])
+def test_detections_with_reduced_precision_tensors(dtype_name):
+    torch = pytest.importorskip("torch")
+    dtype = getattr(torch, dtype_name)
+    dets = [{"video_id": "a", "segments": torch.tensor([[0.5, 1.5]], dtype=dtype),
+             "scores": torch.tensor([0.25], dtype=dtype), "labels": torch.tensor([1])}]
+    preds = to_predictions(dets)
+    assert preds.pred_start.tolist() == [0.5] and preds.pred_end.tolist() == [1.5]
+    assert preds.pred_score.tolist() == [0.25] and preds.pred_label.tolist() == [1]
+
+
+def test_bad_detection_labels_name_the_video_and_field():
+    dets = [{"video_id": "ok", "segments": np.zeros((1, 2)), "scores": np.zeros(1), "labels": np.array([1])},
+            {"video_id": "vid7", "segments": np.zeros((1, 2)), "scores": np.zeros(1), "labels": np.array([0.5])}]
+    with pytest.raises(EvaluationInputError, match="video 'vid7'.*'labels' must hold integer class ids"):
+        to_predictions(dets)

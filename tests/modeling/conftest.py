@@ -96,11 +96,3 @@ def tiny_config():
 def make_video():
     return random_video
 
-
-@pytest.fixture(autouse=True)
-def _single_thread(_seed_everything):
-    """The models here are tiny: one intra-op thread is as fast, and does not thrash on a busy machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)

@@ -15,6 +15,7 @@ VARIANTS = [
     dict(n_mha_win_size=-1),
     dict(n_mha_win_size=[5, 5, 3, 3]),
     dict(input_dim=[8, 4], embd_dim=[6, 10]),
+    dict(fpn_type="fpn", fpn_start_level=1, regression_range=[(0, 8), (8, 16), (16, 10000)]),
     dict(train_cfg_patch=dict(center_sample="none", label_smoothing=0.1, loss_weight=-1, dropout=0.1)),
 ]
 
@@ -27,8 +28,6 @@ def _build(tiny_config, variant):
     variant = dict(variant)
     patch = variant.pop("train_cfg_patch", {})
     cfg = tiny_config(**variant)
-    if variant.get("backbone_type") == "convTransformerv2":
-        pytest.skip("convTransformerv2 is covered by its own tests")
     cfg["train_cfg"] = {**cfg["train_cfg"], **patch}
     if cfg["fpn_type"] == "fpn":
         cfg["fpn_dim"] = 8
@@ -86,3 +85,18 @@ def test_bf16_autocast_on_cpu(tiny_config, make_video, variant):
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         out = model.forward_dense(*batch_videos([make_video(100, seed=9)], 128, torch.device("cpu")))
     assert all(torch.isfinite(x.float()).all() for x in out.cls_logits + out.offsets)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=_ids)
+def test_fast_and_reference_kernels_agree(tiny_config, make_video, variant):
+    from actionformer.modeling.layers import fast_kernels
+    from actionformer.modeling.meta_archs.inputs import batch_videos
+
+    model = _build(tiny_config, variant).eval()
+    feats, masks = batch_videos([make_video(64, seed=10), make_video(45, seed=11)], 64, torch.device("cpu"))
+    with torch.no_grad():
+        fast = model.forward_dense(feats, masks)
+        with fast_kernels(False):
+            ref = model.forward_dense(feats, masks)
+    for a, b in zip(fast.cls_logits + fast.offsets, ref.cls_logits + ref.offsets):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)

@@ -69,3 +69,34 @@ def test_detections_match_original(parity_model, parity_data, batched):
         assert torch.equal(ours["labels"], theirs["labels"])
         torch.testing.assert_close(ours["scores"], theirs["scores"], atol=DET_TOL, rtol=0)
         torch.testing.assert_close(ours["segments"], theirs["segments"], atol=DET_TOL, rtol=0)
+
+
+def test_shorter_padding_leaves_outputs_unchanged(parity_model, parity_data):
+    """We pad less than the original where that changes no prediction on a valid step."""
+    model = parity_model.eval()
+    assert model.inference_length(180) == 224  # the original: 256
+    assert model.inference_length(700) == 736  # the original: 768
+    assert model.inference_length(256) == 256
+    assert model.train_length([180, 100]) == 224 and model.train_length([250, 3]) == 256
+    for idx in (1, 2):
+        video = parity_data["videos"][idx]
+        length = model.inference_length(video["feats"].shape[-1])
+        with torch.no_grad():
+            out = model.forward_dense(*batch_videos([video], length, torch.device("cpu")))
+        expected = parity_data["eval"][idx]
+        for ours, theirs, mask in zip(out.cls_logits + out.offsets, expected["cls_logits"] + expected["offsets"],
+                                      out.masks + out.masks):
+            valid = mask[0]
+            torch.testing.assert_close(ours[0][valid], theirs[0].T[: valid.shape[0]][valid], atol=HEAD_TOL, rtol=0)
+
+
+def test_shorter_training_batch_gives_the_same_losses(parity_model, parity_data):
+    model = parity_model.train()
+    video = parity_data["videos"][1]
+    short = model([video])
+    assert model.train_length([180]) == 224
+    model.loss_normalizer = 100.0
+    model.train_length = lambda lengths: 256  # the original's padding
+    full = model([video])
+    for key in short:
+        assert abs(short[key].item() - full[key].item()) < HEAD_TOL

@@ -76,3 +76,14 @@ def test_sliding_chunk_reference_matches_banded(t, window, with_rel_pe):
     theirs = sliding_chunk_attention(q, k, v, key_mask, window, rel_pe)
     torch.testing.assert_close(theirs, ours, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(theirs, dense_reference(q, k, v, key_mask, window, rel_pe), atol=1e-5, rtol=1e-5)
+
+
+def test_grouped_inference_equals_single_pass():
+    g = torch.Generator().manual_seed(5)
+    q, k, v = (torch.randn(1, 2, 9000, 4, generator=g) for _ in range(3))
+    mask = torch.ones(1, 9000, dtype=torch.bool)
+    mask[0, 8000:] = False
+    with torch.no_grad():
+        grouped = local_attention(q, k, v, mask, 9)  # 9000 > 4096 steps: runs in groups
+    single = local_attention(q, k, v, mask, 9)  # with autograd: one pass
+    torch.testing.assert_close(grouped, single.detach(), atol=1e-6, rtol=1e-6)

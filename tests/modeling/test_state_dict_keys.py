@@ -34,3 +34,19 @@ def test_state_dict_keys_match_original(name, original_configs, original_keys_di
 
 def test_all_original_configs_are_covered():
     assert len(NAMES) == 11
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "configs"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_config_builds_the_original_model(name, original_keys_dir):
+    config = pytest.importorskip("actionformer.config")
+    path = SHIPPED / f"{name}.yaml"
+    if not path.is_file():
+        pytest.skip(f"{path} not shipped")
+    cfg = config.load_config(str(path))
+    with torch.device("meta"):
+        model = make_meta_arch(cfg["model_name"], **cfg["model"])
+    ours = [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
+    assert ours == _read_keys(original_keys_dir / f"{name}.keys.txt")

@@ -111,5 +111,25 @@ def test_config_errors_are_clear(parity):
     del cfg["nms_sigma"]
     with pytest.raises(KeyError, match="nms_sigma"):
         detect([], [], [], [], parity["videos"][0], cfg)
-    with pytest.raises(KeyError, match="video_meta has no 'fps'"):
+    with pytest.raises(KeyError, match="video_meta of video 'x' has no 'fps'"):
         detect([], [], [], [], {"video_id": "x"}, model_cfg["test_cfg"])
+
+
+def test_bad_video_metadata_names_the_video(parity):
+    video = dict(parity["videos"][0], duration=-1.0)
+    with pytest.raises(ValueError, match=f"video '{video['video_id']}'.*duration must be >= 0"):
+        _detect_fixture_video({**parity, "videos": [video]}, 0)
+
+
+def test_bfloat16_head_outputs_are_widened(parity):
+    """Head outputs of a bf16 autocast forward go through the numpy NMS (which has no bfloat16)."""
+    model_cfg = parity["config"]["model"]
+    video, expected = parity["videos"][0], parity["eval"][0]
+    points, masks = _points_and_masks(model_cfg, video["feats"].shape[-1])
+    cls_logits = [x[0].permute(1, 0).bfloat16() for x in expected["cls_logits"]]  # (1, C, T) -> (T, C)
+    offsets = [x[0].permute(1, 0).bfloat16() for x in expected["offsets"]]  # (1, 2, T) -> (T, 2)
+    meta = {k: video[k] for k in ("video_id", "fps", "duration", "feat_stride", "feat_num_frames")}
+    result = detect(points, cls_logits, offsets, masks, meta, model_cfg["test_cfg"])
+    assert result["scores"].dtype == torch.float32 and result["segments"].dtype == torch.float32
+    assert result["segments"].shape[0] > 0
+    assert torch.all(result["scores"][:-1] >= result["scores"][1:])

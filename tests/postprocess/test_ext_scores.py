@@ -138,3 +138,39 @@ def test_flat_fusion_matches_the_original_steps_on_random_data(tmp_path):
     assert ours["video-id"] == expected["video-id"]
     for key in ("t-start", "t-end", "label", "score"):
         np.testing.assert_array_equal(ours[key], expected[key])
+
+
+def test_flat_fusion_breaks_ties_as_the_original_on_long_rows(tmp_path):
+    # rounded scores tie often; on rows this long numpy's default argsort is not stable, so only
+    # the very same call gives the original's order
+    rng = np.random.default_rng(1)
+    vids = [f"vid{i:02d}" for i in range(8)]
+    class_scores = {v: np.round(rng.random(200), 1).tolist() for v in vids}
+    path = tmp_path / "scores.json"
+    path.write_text(json.dumps({"results": class_scores}))
+    n = 800
+    starts = rng.uniform(0, 100, n)
+    flat = {
+        "video-id": [vids[i] for i in rng.integers(0, len(vids), n)],
+        "t-start": starts, "t-end": starts + rng.uniform(1, 20, n),
+        "label": np.zeros(n, dtype=np.int64), "score": np.round(rng.random(n), 1),
+    }
+    ours = fuse_external_scores(flat, path, num_pred=40, topk=5)
+    expected = _original_style_fusion(flat, class_scores, 40, 5)
+    for key in ("t-start", "t-end", "label", "score"):
+        np.testing.assert_array_equal(ours[key], expected[key])
+
+
+def test_segments_and_scores_of_different_lengths_name_the_video(score_file):
+    # extra segment rows would otherwise be dropped silently by the score ranking
+    bad = {"video_id": "vidA", "segments": torch.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]),
+           "scores": torch.tensor([0.3, 0.9]), "labels": torch.zeros(2, dtype=torch.long)}
+    with pytest.raises(ValueError, match="video 'vidA'.*3 segments.*2 scores"):
+        fuse_external_scores([bad], score_file)
+
+
+def test_flat_columns_of_different_lengths_are_a_clear_error(score_file):
+    flat = {"video-id": ["vidA", "vidA"], "t-start": np.array([0.0, 2.0]), "t-end": np.array([1.0, 3.0]),
+            "label": np.zeros(2, dtype=np.int64), "score": np.array([0.5])}
+    with pytest.raises(ValueError, match="differ in length.*'score': 1"):
+        fuse_external_scores(flat, score_file)

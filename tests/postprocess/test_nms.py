@@ -146,6 +146,16 @@ def test_bad_inputs_are_clear_errors():
         batched_nms(segs, _t([0.5, 0.4]), cls, 0.5, 0.001, 10)
 
 
+@pytest.mark.parametrize("sigma", [0.0, -0.5, float("nan")])
+def test_soft_nms_sigma_must_be_positive(sigma):
+    # exp(-iou**2 / 0) is NaN at iou 0: every score would silently turn NaN
+    segs, scores, cls = _t([[0, 1], [5, 6]]), _t([0.5, 0.4]), torch.zeros(2, dtype=torch.long)
+    with pytest.raises(ValueError, match="sigma"):
+        batched_nms(segs, scores, cls, 0.5, 0.001, 10, use_soft_nms=True, sigma=sigma)
+    # hard NMS does not use sigma
+    assert batched_nms(segs, scores, cls, 0.5, 0.001, 10, use_soft_nms=False, sigma=sigma)[0].shape == (2, 2)
+
+
 def test_float64_input_stays_float64():
     segs = torch.tensor([[0.0, 10.0], [1.0, 11.0]], dtype=torch.float64)
     out = batched_nms(segs, torch.tensor([0.9, 0.8], dtype=torch.float64),

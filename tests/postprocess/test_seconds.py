@@ -53,3 +53,20 @@ def test_bad_fps_is_a_clear_error(fps):
 def test_missing_duration_is_a_clear_error():
     with pytest.raises(ValueError, match="duration"):
         grid_to_seconds(torch.tensor([[1.0, 2.0]]), 30.0, 4, 16, None)
+
+
+@pytest.mark.parametrize("duration", [-1.0, float("nan")])
+def test_negative_or_nan_duration_is_a_clear_error(duration):
+    # clipping to a negative or NaN length would give silently wrong segments
+    with pytest.raises(ValueError, match="duration must be >= 0"):
+        grid_to_seconds(torch.tensor([[1.0, 2.0]]), 30.0, 4, 16, duration)
+
+
+def test_infinite_fps_is_a_clear_error():
+    with pytest.raises(ValueError, match="fps"):
+        grid_to_seconds(torch.tensor([[1.0, 2.0]]), float("inf"), 4, 16, 10.0)
+
+
+def test_zero_duration_video_collapses_every_segment_to_zero():
+    out = grid_to_seconds(torch.tensor([[1.0, 2.0], [-3.0, 5.0]]), 30.0, 4, 16, 0.0)
+    assert out.tolist() == [[0.0, 0.0], [0.0, 0.0]]

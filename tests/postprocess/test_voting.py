@@ -42,3 +42,22 @@ def test_voting_only_class_agnostic_and_only_when_enabled():
 def test_voting_ignores_neighbours_below_threshold():
     refined = seg_voting(_t([[0, 10]]), _t([[0, 10], [5, 15]]), _t([0.9, 0.9]), 0.5)
     assert refined.tolist() == [[0, 10]]  # IoU 1/3 < 0.5
+
+
+@pytest.mark.parametrize("soft", [True, False])
+def test_voting_with_float64_scores_and_float32_segments(soft):
+    # scores straight from a float64 pipeline next to float32 segments used to crash the matmul
+    segs, scores = _t([[0, 10], [1, 11], [20, 30]]), torch.tensor([0.9, 0.3, 0.5], dtype=torch.float64)
+    cls = torch.zeros(3, dtype=torch.long)
+    mixed = batched_nms(segs, scores, cls, 0.5, 0.001, 10, use_soft_nms=soft, multiclass=False,
+                        voting_thresh=0.75)
+    same = batched_nms(segs, scores.float(), cls, 0.5, 0.001, 10, use_soft_nms=soft, multiclass=False,
+                       voting_thresh=0.75)
+    assert mixed[0].dtype == torch.float32
+    assert torch.equal(mixed[0], same[0]) and torch.equal(mixed[2], same[2])
+
+
+def test_seg_voting_computes_in_the_segments_dtype():
+    refined = seg_voting(_t([[0, 10]]), _t([[0, 10], [1, 11]]), torch.tensor([0.9, 0.3], dtype=torch.float64), 0.75)
+    expected = seg_voting(_t([[0, 10]]), _t([[0, 10], [1, 11]]), _t([0.9, 0.3]), 0.75)
+    assert refined.dtype == torch.float32 and torch.equal(refined, expected)

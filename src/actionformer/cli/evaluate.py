@@ -105,14 +105,17 @@ def run(args: argparse.Namespace) -> int:
         if any(k < 1 for k in args.top_k):
             raise ValueError(f"--top-k values must be positive integers, got {args.top_k}")
         data = read_json_file(args.ground_truth, "ground-truth")
-        everything = load_ground_truth(data if isinstance(data, dict) else {}, split=None)
+        if not isinstance(data, dict):
+            raise EvaluationInputError(f"{args.ground_truth}: expected a json object with a 'database' mapping")
+        everything = load_ground_truth(data, split=None, source_name=args.ground_truth)
         preds = to_predictions(args.predictions, everything.label_to_id)
         if len(preds) == 0:
             raise EvaluationInputError(f"{args.predictions}: the file holds no predictions")
         split = args.split if args.split is not None else _choose_split(data["database"], preds.videos)
-        ground_truth = load_ground_truth(data, split=split, remove_duplicates=not args.keep_duplicates)
-        name = os.path.basename(args.ground_truth).replace(".json", "")
-        result = evaluate_detection(ground_truth, preds, thresholds, args.top_k, dataset_name=name)
+        ground_truth = load_ground_truth(data, split=split, remove_duplicates=not args.keep_duplicates,
+                                         source_name=args.ground_truth)
+        # named after the file, as the original (the ground truth's source is the file's path)
+        result = evaluate_detection(ground_truth, preds, thresholds, args.top_k)
     except (EvaluationInputError, ValueError) as exc:
         return _error(str(exc))
     for message in result.warnings:

@@ -43,7 +43,7 @@ def _row(key: Key, section: str) -> str:
 def render_key_reference() -> str:
     """The markdown tables: one per section, every key with type, default, meaning, origin."""
     lines: List[str] = [
-        "Types: `int` excludes booleans; `float` accepts ints; a list also accepts a tuple. "
+        "Types: `int` excludes booleans; `float` accepts ints, never NaN; a list also accepts a tuple. "
         "Default `—`: the key is absent unless a config sets it. Origin: `original` = the "
         "original release's DEFAULTS, `original files` = set by the original's YAML files "
         "(no default there), `ours` = added by this project (its default keeps the original's "

@@ -34,10 +34,12 @@ def _show_plain(value: object) -> str:
 
 
 def is_int(value: object) -> bool:
+    """An integer of any kind (numpy's too), but not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def is_number(value: object) -> bool:
+    """A real number of any kind (numpy's too), but not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
@@ -74,6 +76,8 @@ class _Number(ValueType):
             if isinstance(value, str) and _looks_like_float(value):
                 reason += " (YAML reads an exponent without a dot as text: write 1.0e-4, not 1e-4)"
             return reason
+        if value != value:  # NaN: every comparison below would be False and let it through
+            return self._expected()
         too_low = self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo)
         too_high = self.hi is not None and (value >= self.hi if self.hi_open else value > self.hi)
         return self._expected() if (too_low or too_high) else None

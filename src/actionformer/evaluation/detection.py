@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -38,6 +39,7 @@ class DetectionResult:
 
     @property
     def average_mAP(self) -> float:  # noqa: N802
+        """mAP averaged over the tIoU thresholds (the headline number)."""
         return self.mAP.mean()
 
     @property
@@ -77,6 +79,14 @@ class DetectionResult:
         }
 
 
+def _checked_top_k(top_k: Sequence[int]) -> Tuple[int, ...]:
+    """``top_k`` as ints; each must be an integer >= 1 (Recall@0x would be a silent 0)."""
+    values = tuple(top_k)
+    if any(isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 for k in values):
+        raise ValueError(f"top_k must hold integers >= 1 (Recall@kx), got {list(values)!r}")
+    return tuple(int(k) for k in values)
+
+
 def _video_codes(gt: GroundTruth, preds: Predictions) -> Tuple[np.ndarray, int, List[str]]:
     """(video index of each prediction in a space shared with the ground truth, space size, unknown videos)."""
     gt_index = {vid: i for i, vid in enumerate(gt.video_ids)}
@@ -112,7 +122,8 @@ def _input_warnings(gt: GroundTruth, preds: Predictions, pred_video: np.ndarray,
 
 
 def _score(gt: GroundTruth, p_class: np.ndarray, p_video: np.ndarray, p_start: np.ndarray, p_end: np.ndarray,
-           p_score: np.ndarray, num_videos: int, num_classes: int, thresholds: np.ndarray, top_k: Sequence[int]):
+           p_score: np.ndarray, num_videos: int, num_classes: int, thresholds: np.ndarray, top_k: Sequence[int],
+           ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(ap (T, C), recall (T, K, C), instances per class (C,), class offsets (C + 1,))."""
     gt_class = np.searchsorted(gt.class_ids, gt.gt_label)
     groups = GroundTruthGroups.build(gt_class, gt.gt_video, num_videos)
@@ -142,6 +153,7 @@ def evaluate_detection(
     ``remove_duplicates`` apply when it is loaded here). ``predictions``: any form
     :func:`~actionformer.evaluation.predictions.to_predictions` accepts.
     """
+    top_k = _checked_top_k(top_k)
     gt = load_ground_truth(ground_truth, split=split, remove_duplicates=remove_duplicates)
     preds = to_predictions(predictions, gt.label_to_id)
     thresholds = np.asarray(tiou_thresholds, dtype=np.float64).reshape(-1)
@@ -167,7 +179,7 @@ def evaluate_detection(
         messages.append(f"no predictions for {len(missing)} of {num_classes} classes (AP 0): {shown}")
     return DetectionResult(
         tiou_thresholds=thresholds,
-        top_k=tuple(int(k) for k in top_k),
+        top_k=top_k,
         class_ids=class_ids,
         class_names=[gt.class_name(i) for i in class_ids],
         ap=ap,
@@ -207,7 +219,7 @@ class ANETdetection:
         if label_offset:
             raise ValueError("label_offset (composite labels) is not supported; give each class one integer id")
         self.tiou_thresholds = np.asarray(tiou_thresholds, dtype=np.float64)
-        self.top_k = tuple(int(k) for k in top_k)
+        self.top_k = _checked_top_k(top_k)
         self.num_workers = num_workers
         self.ground_truth = load_ground_truth(ant_file, split=split, label_field=label,
                                               remove_duplicates=remove_duplicates)
@@ -221,10 +233,12 @@ class ANETdetection:
 
     @property
     def label_to_id(self) -> Dict[str, int]:
+        """Class name -> label id over the whole ground-truth file (a copy)."""
         return dict(self.ground_truth.label_to_id)
 
     @property
     def id_to_label(self) -> Dict[int, str]:
+        """Label id -> class name (a copy)."""
         return dict(self.ground_truth.id_to_label)
 
     def evaluate(self, preds: PredictionsLike, verbose: bool = True) -> Tuple[np.ndarray, float, np.ndarray]:

@@ -2,7 +2,8 @@
 
 The format: ``{"database": {video_id: {"subset", "duration", "fps", "annotations": [{"segment":
 [t0, t1], "label": name, "label_id": int}]}}}``. The class of an annotation is its ``label_id``
-when every annotation has one, else its index among the sorted label names. Like the original
+when every annotation has one, else its index among the sorted label names (some with and
+some without is an error). Like the original
 release, duplicate instances (same class, both boundaries within 1e-3 s of an earlier kept
 instance) and instances shorter than 1e-3 s are removed; this changes the recall denominator.
 """
@@ -48,6 +49,7 @@ class GroundTruth:
         return np.unique(self.gt_label)
 
     def class_name(self, label_id: int) -> str:
+        """The class's name, or its id as text when the file gives no name."""
         return self.id_to_label.get(int(label_id), str(int(label_id)))
 
     def __len__(self) -> int:
@@ -94,7 +96,13 @@ def _label_mapping(database: Mapping[str, Any], label_field: str, source: str) -
     """(name -> id over the whole database, whether ids come from ``label_field``)."""
     annotations = [(vid, ann) for vid, video in database.items()
                    for ann in (video.get("annotations") or [])]
-    use_ids = all(isinstance(ann, Mapping) and label_field in ann for _, ann in annotations)
+    has_id = [isinstance(ann, Mapping) and label_field in ann for _, ann in annotations]
+    use_ids = all(has_id)
+    if any(has_id) and not use_ids:
+        vid = annotations[has_id.index(False)][0]
+        raise EvaluationInputError(
+            f"{source}: video '{vid}' has an annotation with no '{label_field}' while others have one; "
+            f"give every annotation a '{label_field}', or none (ids then follow the sorted label names)")
     if not use_ids:
         missing = [vid for vid, ann in annotations if not (isinstance(ann, Mapping) and "label" in ann)]
         if missing:
@@ -171,12 +179,16 @@ def load_ground_truth(
     split: Union[None, str, Sequence[str]] = None,
     label_field: str = "label_id",
     remove_duplicates: bool = True,
+    source_name: Optional[str] = None,
 ) -> GroundTruth:
-    """Read a ground-truth json path or an already-loaded dict; ``split``: subset name(s), any case."""
+    """Read a ground-truth json path or an already-loaded dict; ``split``: subset name(s), any case.
+
+    ``source_name`` names a loaded dict in error messages (e.g. the file it was read from).
+    """
     if isinstance(source, GroundTruth):
         return source
     if isinstance(source, Mapping):
-        data, name = source, "<ground-truth dict>"
+        data, name = source, source_name or "<ground-truth dict>"
     else:
         data, name = read_json_file(source, "ground-truth"), str(source)
     database = data.get("database") if isinstance(data, Mapping) else None

@@ -69,6 +69,7 @@ class GroundTruthGroups:
 
     @classmethod
     def build(cls, gt_class: np.ndarray, gt_video: np.ndarray, num_videos: int) -> "GroundTruthGroups":
+        """Group instances by (class index, video index); both (N,) int arrays."""
         keys = gt_class.astype(np.int64) * num_videos + gt_video
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]

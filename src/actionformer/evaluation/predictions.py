@@ -12,6 +12,7 @@ Accepted forms:
 from __future__ import annotations
 
 import difflib
+import numbers
 import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
@@ -43,7 +44,10 @@ PredictionsLike = Union[Predictions, Mapping[str, Any], Sequence[Mapping[str, An
 
 def _to_numpy(values: Any) -> np.ndarray:
     if hasattr(values, "detach"):  # torch tensor, without importing torch
-        values = values.detach().cpu().numpy()
+        values = values.detach().cpu()
+        if values.is_floating_point() and values.element_size() < 4:
+            values = values.float()  # numpy has no bfloat16; every narrower float widens exactly
+        values = values.numpy()
     return np.asarray(values)
 
 
@@ -62,13 +66,13 @@ def _float_column(values: Any, name: str, source: str) -> np.ndarray:
     return array
 
 
-def _label_column(values: Any, source: str) -> np.ndarray:
+def _label_column(values: Any, source: str, name: str = "label") -> np.ndarray:
     array = _to_numpy(values).reshape(-1)
     if array.dtype.kind in "iub":
         return array.astype(np.int64)
     if array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
         return array.astype(np.int64)
-    raise EvaluationInputError(f"{source}: 'label' must hold integer class ids, got dtype {array.dtype}")
+    raise EvaluationInputError(f"{source}: '{name}' must hold integer class ids, got dtype {array.dtype}")
 
 
 def from_arrays_dict(preds: Mapping[str, Any], source: str = "predictions") -> Predictions:
@@ -105,8 +109,9 @@ def from_detections(detections: Sequence[Mapping[str, Any]], source: str = "dete
         if segs.size and (segs.ndim != 2 or segs.shape[1] != 2):
             raise EvaluationInputError(f"{source}: video '{vid}': segments must be (K, 2), got shape {segs.shape}")
         segs = segs.reshape(-1, 2)  # (K, 2)
-        item_scores = _to_numpy(item["scores"]).reshape(-1)
-        item_labels = _to_numpy(item["labels"]).reshape(-1)
+        where = f"{source}: video '{vid}'"
+        item_scores = _float_column(item["scores"], "scores", where)
+        item_labels = _label_column(item["labels"], where, "labels")
         if not (segs.shape[0] == item_scores.shape[0] == item_labels.shape[0]):
             raise EvaluationInputError(
                 f"{source}: video '{vid}': segments ({len(segs)}), scores ({len(item_scores)}) and labels "
@@ -121,8 +126,7 @@ def from_detections(detections: Sequence[Mapping[str, Any]], source: str = "dete
     seg = np.concatenate(segments).astype(np.float64)  # (N, 2)
     codes = np.repeat(np.arange(len(videos), dtype=np.int64), lengths)
     return Predictions(videos, codes, np.ascontiguousarray(seg[:, 0]), np.ascontiguousarray(seg[:, 1]),
-                       _float_column(np.concatenate(scores), "scores", source),
-                       _label_column(np.concatenate(labels), source), source)
+                       np.concatenate(scores), np.concatenate(labels), source)
 
 
 def _empty(source: str) -> Predictions:
@@ -135,9 +139,9 @@ def _json_label(event: Mapping[str, Any], label_to_id: Mapping[str, int], source
     value = event.get("label_id", event.get("label"))
     if value is None:
         raise EvaluationInputError(f"{source}: video '{vid}': a prediction has no 'label' or 'label_id'")
-    if isinstance(value, bool) or isinstance(value, (list, tuple, dict)):
+    if isinstance(value, (bool, np.bool_, list, tuple, dict)):
         raise EvaluationInputError(f"{source}: video '{vid}': label {value!r} is neither a name nor an id")
-    if isinstance(value, (int, float)):
+    if isinstance(value, numbers.Real):  # numpy scalars too (np.int64 is no `int`)
         if float(value).is_integer():
             return int(value)
         raise EvaluationInputError(f"{source}: video '{vid}': label id {value!r} is not an integer")
@@ -182,7 +186,7 @@ def from_json(data: Any, label_to_id: Mapping[str, int], source: str = "predicti
             if not isinstance(event, Mapping):
                 raise EvaluationInputError(f"{source}: video '{vid}': each prediction must be a json object")
             segment = event.get("segment")
-            if not isinstance(segment, (list, tuple)) or len(segment) != 2:
+            if not isinstance(segment, (list, tuple, np.ndarray)) or len(segment) != 2:
                 raise EvaluationInputError(
                     f"{source}: video '{vid}': 'segment' must be [start, end], got {segment!r}")
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import Optional
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def default_tiou_thresholds(dataset_name: str) -> np.ndarray:
     return np.linspace(start, stop, num)
 
 
-def guess_dataset_name(text: str):
+def guess_dataset_name(text: str) -> Optional[str]:
     """The benchmark a file name or dataset name refers to, or None (used for CLI defaults)."""
     lowered = str(text).lower()
     for needle, name in (("thumos", "thumos"), ("activitynet", "anet"), ("anet", "anet"),

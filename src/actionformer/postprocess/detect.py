@@ -28,6 +28,11 @@ def _lookup(container: Any, key: str, what: str) -> Any:
     raise KeyError(f"detect: {what} has no '{key}'")
 
 
+def _widen(tensor: torch.Tensor) -> torch.Tensor:
+    """float16 / bfloat16 -> float32; other dtypes unchanged."""
+    return tensor.float() if tensor.dtype in (torch.float16, torch.bfloat16) else tensor
+
+
 def detect(
     points_per_level: Sequence[torch.Tensor],
     cls_logits_per_level: Sequence[torch.Tensor],
@@ -56,7 +61,8 @@ def detect(
         on the CPU, sorted by descending score unless ``nms_method`` is ``"none"``.
     """
     cfg = {key: _lookup(test_cfg, key, "test_cfg") for key in TEST_CFG_KEYS}
-    meta = {key: _lookup(video_meta, key, "video_meta") for key in VIDEO_META_KEYS}
+    video_id = _lookup(video_meta, "video_id", "video_meta")
+    meta = {key: _lookup(video_meta, key, f"video_meta of video {video_id!r}") for key in VIDEO_META_KEYS}
     if cfg["nms_method"] not in NMS_METHODS:
         raise ValueError(
             f"detect: test_cfg.nms_method must be one of {NMS_METHODS}, got {cfg['nms_method']!r}"
@@ -66,7 +72,9 @@ def detect(
         pre_nms_thresh=cfg["pre_nms_thresh"], pre_nms_topk=cfg["pre_nms_topk"],
         duration_thresh=cfg["duration_thresh"],
     )
-    segs, scores, labels = segs.detach().cpu(), scores.detach().cpu(), labels.detach().cpu()
+    # the NMS kernels run in numpy, which has no bfloat16: widen half-precision outputs (exact)
+    segs, scores = (_widen(t.detach().cpu()) for t in (segs, scores))
+    labels = labels.detach().cpu()
     if cfg["nms_method"] != "none":
         segs, scores, labels = batched_nms(
             segs, scores, labels,
@@ -76,7 +84,10 @@ def detect(
             sigma=cfg["nms_sigma"],
             voting_thresh=cfg["voting_thresh"],
         )
-    segs = grid_to_seconds(
-        segs, meta["fps"], meta["feat_stride"], meta["feat_num_frames"], meta["duration"]
-    )
+    try:
+        segs = grid_to_seconds(
+            segs, meta["fps"], meta["feat_stride"], meta["feat_num_frames"], meta["duration"]
+        )
+    except ValueError as exc:
+        raise ValueError(f"detect: video {video_id!r}: {exc}") from None
     return {"video_id": meta["video_id"], "segments": segs, "scores": scores, "labels": labels}

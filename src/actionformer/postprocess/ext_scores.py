@@ -84,9 +84,9 @@ def load_external_scores(path: PathLike) -> ExternalScores:
 
 
 def _descending(values: np.ndarray) -> np.ndarray:
-    # ascending stable argsort reversed: equal values come out last-first, as the original's
-    # np.argsort(...)[::-1] does for the short arrays where numpy's default sort is stable
-    return np.argsort(values, kind="stable")[::-1]
+    # the original's very call on the same float64 values: numpy's default sort is not stable
+    # on longer rows (e.g. 200 class scores), so only the same call breaks ties the same way
+    return np.argsort(values)[::-1]
 
 
 def fuse_one_video(
@@ -130,7 +130,10 @@ def _fuse_flat(
     if missing:
         raise KeyError(f"fuse_external_scores: results lack the keys {missing}")
     video_ids = list(results["video-id"])
-    starts, ends, scores = (_as_numpy(results[k]) for k in ("t-start", "t-end", "score"))
+    starts, ends, scores = (_as_numpy(results[k]).reshape(-1) for k in ("t-start", "t-end", "score"))
+    lengths = {"video-id": len(video_ids), "t-start": len(starts), "t-end": len(ends), "score": len(scores)}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"fuse_external_scores: results columns differ in length: {lengths}")
     segments = np.stack([starts, ends], axis=1)  # (N, 2)
     rows_per_video: Dict[str, List[int]] = {}
     for row, vid in enumerate(video_ids):  # one pass; rows stay in their given order
@@ -161,6 +164,9 @@ def _fuse_per_video(
         vid = result["video_id"]
         segments = _as_numpy(result["segments"]).reshape(-1, 2)
         scores = _as_numpy(result["scores"]).reshape(-1)
+        if segments.shape[0] != scores.shape[0]:
+            raise ValueError(f"fuse_external_scores: video {vid!r} has {segments.shape[0]} segments "
+                             f"but {scores.shape[0]} scores")
         if scores.size == 0:  # no detection, nothing to label (the original skips the video)
             segs, fused, labels = np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64)
         else:

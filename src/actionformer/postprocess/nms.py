@@ -286,7 +286,7 @@ def batched_nms(
         max_seg_num: at most this many segments per class, and in total (must be > 0).
         use_soft_nms: Gaussian soft-NMS (True) or hard NMS (False).
         multiclass: NMS within each class independently (True) or across classes (False).
-        sigma: soft-NMS Gaussian width: ``score *= exp(-iou**2 / sigma)``.
+        sigma: soft-NMS Gaussian width: ``score *= exp(-iou**2 / sigma)`` (must be > 0).
         voting_thresh: class-agnostic mode only: when > 0, refine each kept segment by
             score-voting over all input segments with IoU >= voting_thresh (see ``seg_voting``).
 
@@ -295,6 +295,8 @@ def batched_nms(
     """
     if max_seg_num <= 0:
         raise ValueError(f"batched_nms: max_seg_num must be > 0, got {max_seg_num}")
+    if use_soft_nms and not sigma > 0:  # exp(-iou**2 / sigma) is NaN or grows otherwise
+        raise ValueError(f"batched_nms: soft-NMS sigma must be > 0, got {sigma}")
     segs, scores, cls_idxs = segs.detach().cpu(), scores.detach().cpu(), cls_idxs.detach().cpu()
     _check_inputs(segs, scores, cls_idxs)
     # the original computes in float32; half / bfloat16 input is widened to it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 
@@ -26,7 +28,8 @@ def grid_to_seconds(
 
     Feature i covers frames ``[i * feat_stride, i * feat_stride + feat_num_frames)``; its
     timestamp is the centre of that window: ``(i * feat_stride + 0.5 * feat_num_frames) / fps``.
-    Boundaries <= 0 become 0 and boundaries >= duration become duration.
+    Boundaries <= 0 become 0 and boundaries >= duration become duration (a video of
+    duration 0 gets [0, 0] segments, as in the original).
 
     Args:
         segs: (K, 2) segments on the feature grid.
@@ -37,6 +40,10 @@ def grid_to_seconds(
 
     Returns:
         (K, 2) segments in seconds (a new tensor, same dtype).
+
+    Raises:
+        ValueError: a value is missing or not a number, fps is not finite and > 0, or
+            duration is negative or NaN.
     """
     fps, feat_stride, feat_num_frames, duration = (
         _as_number(v, name) for v, name in (
@@ -44,8 +51,10 @@ def grid_to_seconds(
             (feat_num_frames, "feat_num_frames"), (duration, "duration"),
         )
     )
-    if not fps > 0:
-        raise ValueError(f"grid_to_seconds: fps must be > 0, got {fps!r}")
+    if not (fps > 0 and math.isfinite(fps)):
+        raise ValueError(f"grid_to_seconds: fps must be a finite number > 0, got {fps!r}")
+    if not duration >= 0:  # a negative or NaN length would silently clip everything wrongly
+        raise ValueError(f"grid_to_seconds: duration must be >= 0 seconds, got {duration!r}")
     if segs.shape[0] == 0:
         return segs.clone()
     seconds = (segs * feat_stride + 0.5 * feat_num_frames) / fps

@@ -34,13 +34,15 @@ def seg_voting(
     Args:
         nms_segs: (M, 2) segments kept by NMS.
         all_segs: (N, 2) all candidates before NMS.
-        all_scores: (N,) their scores (before any soft-NMS decay).
+        all_scores: (N,) their scores (before any soft-NMS decay); cast to the segments' dtype.
         iou_threshold: minimum IoU for a candidate to vote.
 
     Returns:
         (M, 2) refined segments.
     """
     iou = pairwise_iou_1d(nms_segs, all_segs)  # (M, N)
-    weights = (iou >= iou_threshold).to(all_scores.dtype) * all_scores[None, :] * iou
+    # in the segments' dtype: float64 scores next to float32 segments would break the matmul
+    all_scores = all_scores.to(iou.dtype)
+    weights = (iou >= iou_threshold).to(iou.dtype) * all_scores[None, :] * iou
     weights /= torch.sum(weights, dim=1, keepdim=True)
     return weights @ all_segs

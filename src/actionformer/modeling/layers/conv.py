@@ -56,10 +56,34 @@ class MaskedConv1D(nn.Module):
             out = pointwise_conv(x[..., :: self.stride], self.conv.weight, self.conv.bias)
         elif self._depthwise and fast_kernels_enabled():
             out = depthwise_conv_tm(x, self.conv.weight, self.stride)
+        elif self._chunkable(x):
+            out = self._chunked_conv(x)
         else:
             out = self.conv(x)
         out_mask = downsample_mask(mask, self.stride)
         return out * out_mask.to(out.dtype), out_mask
+
+
+    # without autograd, long sequences are convolved in chunks of this many steps (plus the
+    # kernel's halo): the convolution's internal reordered copies of its input then stay small
+    inference_chunk: int = 8192
+
+    def _chunkable(self, x: torch.Tensor) -> bool:
+        return (
+            fast_kernels_enabled() and not torch.is_grad_enabled() and self.stride == 1
+            and x.shape[-1] > self.inference_chunk
+        )
+
+    def _chunked_conv(self, x: torch.Tensor) -> torch.Tensor:
+        """Exactly ``self.conv(x)`` for a stride-1 "same" conv, computed chunk by chunk."""
+        pad, t, step = self.conv.padding[0], x.shape[-1], self.inference_chunk
+        xp = F.pad(x, (pad, pad))  # (B, C, T + 2p)
+        weight, bias = self.conv.weight, self.conv.bias
+        parts = [
+            F.conv1d(xp[..., s : min(s + step, t) + 2 * pad], weight, bias, groups=self.conv.groups)
+            for s in range(0, t, step)
+        ]
+        return torch.cat(parts, dim=-1)
 
 
 def pointwise_conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:

@@ -70,21 +70,31 @@ def local_attention(
     v_win = _windows(F.pad(v, pad).flatten(0, 1), num_blocks, block, span)  # (BH, nb, span, D)
     q_blk = F.pad(q, pad[:2] + (0, padded - seq_len)).reshape(bsz * n_head, num_blocks, block, head_dim)
 
-    scores = torch.matmul(q_blk, k_win.transpose(-1, -2))  # (BH, nb, block, span)
-    scores = scores.view(bsz, n_head, num_blocks, block, span)
-    if rel_pe is not None:
-        scores = scores + rel_pe_bias(rel_pe, block, w)[None, :, None]
-
     key_valid = F.pad(key_mask, (w, w + padded - seq_len), value=False)  # (B, padded + 2w)
     key_valid = _windows(key_valid.unsqueeze(-1), num_blocks, block, span).squeeze(-1)  # (B, nb, span)
-    allowed = band_mask(block, w, q.device)[None, None] & key_valid[:, :, None, :]  # (B, nb, block, span)
-    # a finite fill keeps softmax NaN-free on rows with no valid key (they are zeroed below)
-    scores = scores.masked_fill(~allowed[:, None], torch.finfo(scores.dtype).min)
-    probs = torch.softmax(scores, dim=-1)
     query_valid = F.pad(key_mask, (0, padded - seq_len), value=False).view(bsz, 1, num_blocks, block, 1)
-    probs = probs * query_valid.to(probs.dtype)
-    if dropout_p > 0.0 and training:
-        probs = F.dropout(probs, dropout_p, training=True)
+    bias = rel_pe_bias(rel_pe, block, w)[None, :, None] if rel_pe is not None else None
+    band = band_mask(block, w, q.device)
 
-    out = torch.matmul(probs.view(bsz * n_head, num_blocks, block, span), v_win)  # (BH, nb, block, D)
+    def attend(b0: int, b1: int) -> torch.Tensor:
+        """Output of blocks b0..b1-1: (BH, b1 - b0, block, D)."""
+        nb = b1 - b0
+        scores = torch.matmul(q_blk[:, b0:b1], k_win[:, b0:b1].transpose(-1, -2))  # (BH, nb, block, span)
+        scores = scores.view(bsz, n_head, nb, block, span)
+        if bias is not None:
+            scores = scores + bias
+        allowed = band[None, None] & key_valid[:, b0:b1, None, :]  # (B, nb, block, span)
+        # a finite fill keeps softmax NaN-free on rows with no valid key (they are zeroed below)
+        scores = scores.masked_fill(~allowed[:, None], torch.finfo(scores.dtype).min)
+        probs = torch.softmax(scores, dim=-1) * query_valid[:, :, b0:b1].to(scores.dtype)
+        if dropout_p > 0.0 and training:
+            probs = F.dropout(probs, dropout_p, training=True)
+        return torch.matmul(probs.view(bsz * n_head, nb, block, span), v_win[:, b0:b1])
+
+    # without autograd, long sequences go in groups of blocks to bound the windowed copies
+    group = num_blocks if torch.is_grad_enabled() else max(1, 4096 // block)
+    if group >= num_blocks:
+        out = attend(0, num_blocks)
+    else:
+        out = torch.cat([attend(b, min(b + group, num_blocks)) for b in range(0, num_blocks, group)], dim=1)
     return out.view(bsz, n_head, padded, head_dim)[:, :, :seq_len]

@@ -45,7 +45,8 @@ def chunked_scores(query: torch.Tensor, key: torch.Tensor, num_heads: int, w: in
     diag[:, :-1, :, w:] = scores[:, :, :w, : w + 1]
     diag[:, -1, :, w:] = scores[:, -1, w:, : w + 1]
     diag[:, 1:, :, :w] = scores[:, :, -(w + 1) : -1, w + 1 :]
-    diag[:, 0, 1:w, 1:w] = scores[:, 0, : w - 1, 1 - w :]
+    if w > 1:  # (the original fails here for window 3, where this block is empty)
+        diag[:, 0, 1:w, 1:w] = scores[:, 0, : w - 1, 1 - w :]
     diag = diag.view(bh // num_heads, num_heads, t, 2 * w + 1).transpose(2, 1)  # (B, T, H, 2w + 1)
     _mask_out_of_sequence(diag, w)
     return diag

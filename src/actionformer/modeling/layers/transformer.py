@@ -94,9 +94,20 @@ class TransformerBlock(nn.Module):
             self.drop_path_attn = nn.Identity()
             self.drop_path_mlp = nn.Identity()
 
+    # without autograd, long sequences run the MLP in chunks of this many steps: its hidden layer
+    # (4x wider than the block) is the largest activation of the model
+    inference_chunk: int = 4096
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         out, out_mask = self.attn(self.ln1(x), mask)
         valid = out_mask.to(out.dtype)
         out = self.pool_skip(x) * valid + self.drop_path_attn(out)
-        out = out + self.drop_path_mlp(self.mlp(self.ln2(out)) * valid)
-        return out, out_mask
+        return out + self.drop_path_mlp(self._mlp(out) * valid), out_mask
+
+    def _mlp(self, x: torch.Tensor) -> torch.Tensor:
+        t = x.shape[-1]
+        if torch.is_grad_enabled() or t <= self.inference_chunk or not fast_kernels_enabled():
+            return self.mlp(self.ln2(x))
+        # the MLP and its layer norm act on each time step alone, so chunking over T is exact
+        parts = [self.mlp(self.ln2(x[..., s : s + self.inference_chunk])) for s in range(0, t, self.inference_chunk)]
+        return torch.cat(parts, dim=-1)

@@ -58,6 +58,19 @@ def padded_length(length: int, max_seq_len: int, max_div_factor: int) -> int:
     return -(-length // max_div_factor) * max_div_factor
 
 
+def shortest_equivalent_length(length: int, original_length: int, stride: int) -> int:
+    """The shortest padded length that gives the same predictions as ``original_length``.
+
+    Padded steps are not inert: after a layer norm they hold its bias, and a k-conv at the last
+    valid step reads them (where a sequence without padding reads zeros). So predictions on
+    valid steps depend on *whether* each pyramid level has padding after the valid steps, not
+    on how much. Padding one whole top-level step (``stride``) past the valid length gives every
+    level padding, like the original whenever it pads at least that much; otherwise the
+    original's length is already the shortest multiple of ``stride``.
+    """
+    return min(original_length, -(-length // stride) * stride + stride)
+
+
 @torch.no_grad()
 def batch_videos(video_list: Sequence[Dict[str, Any]], length: int, device: torch.device):
     """Zero-pad every video's (C, T) features to ``length``: feats (B, C, length), masks (B, 1, length)."""
@@ -69,9 +82,11 @@ def batch_videos(video_list: Sequence[Dict[str, Any]], length: int, device: torc
                 "(training inputs must be at most max_seq_len; crop them in the data pipeline)"
             )
     first = video_list[0]["feats"]
+    lens = torch.as_tensor(lengths, device=device)
+    masks = (torch.arange(length, device=device)[None, :] < lens[:, None]).unsqueeze(1)  # (B, 1, length)
+    if len(video_list) == 1 and lengths[0] == length:
+        return first.to(device).unsqueeze(0), masks  # no padding needed: no copy
     feats = first.new_zeros((len(video_list), first.shape[0], length), device=device)
     for row, video in zip(feats, video_list):
         row[:, : video["feats"].shape[-1]].copy_(video["feats"])
-    lens = torch.as_tensor(lengths, device=device)
-    masks = torch.arange(length, device=device)[None, :] < lens[:, None]  # (B, length)
-    return feats, masks.unsqueeze(1)  # (B, C, T), (B, 1, T)
+    return feats, masks  # (B, C, T), (B, 1, T)

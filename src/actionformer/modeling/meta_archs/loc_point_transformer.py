@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import torch
-import torch.nn.functional as F
+import torch.distributed as dist
 from torch import nn
 
 from ..assign import assign_labels
 from ..backbones import BackboneSpec
 from ..heads import ClsHead, RegHead
 from ..losses import ctr_diou_loss_1d, sigmoid_focal_loss
-from ..necks import FPN1D  # noqa: F401  (registers the built-in necks)
+from .. import necks as _necks  # noqa: F401  (registers the built-in necks)
+from .. import point_generator as _points  # noqa: F401  (registers the point generator)
 from ..registries import BACKBONES, GENERATORS, META_ARCHS, NECKS
-from .inputs import DenseOutputs, batch_videos, check_video_list, padded_length
+from .inputs import DenseOutputs, batch_videos, check_video_list, padded_length, shortest_equivalent_length
 
 IntOrList = Union[int, Sequence[int]]
 
@@ -26,6 +27,22 @@ def max_div_factor(fpn_strides: Sequence[int], mha_win_size: Sequence[int]) -> i
     for s, w in zip(fpn_strides, mha_win_size):
         factor = max(factor, s * (w // 2) * 2 if w > 1 else s)
     return factor
+
+
+def _windows_per_level(n_mha_win_size: IntOrList, num_levels: int) -> List[int]:
+    if isinstance(n_mha_win_size, int):
+        return [n_mha_win_size] * num_levels
+    windows = list(n_mha_win_size)
+    if len(windows) != num_levels:
+        raise ValueError(f"n_mha_win_size needs {num_levels} entries (one per level), got {windows}")
+    return windows
+
+
+def _check_train_test_cfg(train_cfg: Dict[str, Any], test_cfg: Dict[str, Any]) -> None:
+    if train_cfg["center_sample"] not in ("radius", "none"):
+        raise ValueError(f"train_cfg.center_sample must be 'radius' or 'none', got {train_cfg['center_sample']!r}")
+    if test_cfg["nms_method"] not in ("soft", "hard", "none"):
+        raise ValueError(f"test_cfg.nms_method must be 'soft', 'hard' or 'none', got {test_cfg['nms_method']!r}")
 
 
 @META_ARCHS.register("LocPointTransformer")
@@ -69,34 +86,20 @@ class LocPointTransformer(nn.Module):
     ) -> None:
         super().__init__()
         num_levels = backbone_arch[-1] + 1
-        self.fpn_strides = [scale_factor**i for i in range(fpn_start_level, num_levels)]
+        self.mha_win_size = _windows_per_level(n_mha_win_size, num_levels)
         self.reg_range = [tuple(r) for r in regression_range]
-        if len(self.fpn_strides) != len(self.reg_range):
+        if len(self.reg_range) != num_levels - fpn_start_level:
             raise ValueError(
                 f"regression_range has {len(self.reg_range)} entries but the pyramid has "
-                f"{len(self.fpn_strides)} levels (backbone_arch[-1] + 1 - fpn_start_level)"
+                f"{num_levels - fpn_start_level} levels (backbone_arch[-1] + 1 - fpn_start_level)"
             )
-        self.scale_factor = scale_factor
-        self.num_classes = num_classes
-        self.max_seq_len = max_seq_len
-        if isinstance(n_mha_win_size, int):
-            self.mha_win_size = [n_mha_win_size] * num_levels
-        else:
-            self.mha_win_size = list(n_mha_win_size)
-            if len(self.mha_win_size) != num_levels:
-                raise ValueError(f"n_mha_win_size needs {num_levels} entries, got {self.mha_win_size}")
-        self.max_div_factor = max_div_factor(self.fpn_strides, self.mha_win_size)
-        if max_seq_len % self.max_div_factor != 0:
-            raise ValueError(
-                f"max_seq_len {max_seq_len} must be divisible by {self.max_div_factor} "
-                "(the largest pyramid stride times the attention window chunk)"
-            )
+        _check_train_test_cfg(train_cfg, test_cfg)
         self.train_cfg = dict(train_cfg)
         self.test_cfg = dict(test_cfg)
-        if train_cfg["center_sample"] not in ("radius", "none"):
-            raise ValueError(f"train_cfg.center_sample must be 'radius' or 'none', got {train_cfg['center_sample']!r}")
-        if test_cfg["nms_method"] not in ("soft", "hard", "none"):
-            raise ValueError(f"test_cfg.nms_method must be 'soft', 'hard' or 'none', got {test_cfg['nms_method']!r}")
+        self.scale_factor = scale_factor
+        self.use_abs_pe = use_abs_pe
+        self.num_classes = num_classes
+        self.max_seq_len = max_seq_len
 
         spec = BackboneSpec(
             input_dim=input_dim, embd_dim=embd_dim, n_head=n_head, embd_kernel_size=embd_kernel_size,
@@ -106,6 +109,13 @@ class LocPointTransformer(nn.Module):
             options=dict(backbone or {}),
         )
         self.backbone = BACKBONES.get(backbone_type).from_spec(spec)
+        self.fpn_strides = list(self.backbone.strides[fpn_start_level:])
+        self.max_div_factor = max_div_factor(self.backbone.strides, self.mha_win_size)
+        if max_seq_len % self.max_div_factor != 0:
+            raise ValueError(
+                f"max_seq_len {max_seq_len} must be divisible by {self.max_div_factor} "
+                "(the largest pyramid stride times the attention window chunk)"
+            )
         self.neck = NECKS.build(
             fpn_type, in_channels=[self.backbone.out_channels] * len(self.backbone.strides),
             out_channel=fpn_dim, scale_factor=scale_factor, start_level=fpn_start_level, with_ln=fpn_with_ln,
@@ -135,7 +145,8 @@ class LocPointTransformer(nn.Module):
     def forward(self, video_list: List[Dict[str, Any]]):
         check_video_list(video_list, self.training)
         if self.training:
-            feats, masks = batch_videos(video_list, self.max_seq_len, self.device)
+            length = self.train_length([v["feats"].shape[-1] for v in video_list])
+            feats, masks = batch_videos(video_list, length, self.device)
             out = self.forward_dense(feats, masks)
             gt_segments = [v["segments"].to(self.device) for v in video_list]
             gt_labels = [v["labels"].to(self.device) for v in video_list]
@@ -172,19 +183,25 @@ class LocPointTransformer(nn.Module):
         gt_offsets = torch.stack(gt_offsets)[pos]  # (#pos, 2)
 
         num_pos = int(pos.sum().item())
+        normalizer = self.loss_normalizer
         if self.training:
+            world_size = _training_world_size()
+            # DDP averages the ranks' gradients; counting positives over the whole global batch and
+            # dividing by normalizer / world_size makes that average the single-process gradient
+            total_pos = num_pos if world_size == 1 else _sum_over_ranks(num_pos, pos.device)
             m = self.loss_normalizer_momentum
-            self.loss_normalizer = m * self.loss_normalizer + (1 - m) * max(num_pos, 1)
+            self.loss_normalizer = m * self.loss_normalizer + (1 - m) * max(total_pos, 1)
+            normalizer = self.loss_normalizer / world_size
 
         smoothing = cfg.get("label_smoothing", 0.0)
         target = gt_cls[valid] * (1 - smoothing) + smoothing / (self.num_classes + 1)
         cls_loss = sigmoid_focal_loss(torch.cat(out.cls_logits, dim=1)[valid], target, reduction="sum")
-        cls_loss = cls_loss / self.loss_normalizer
+        cls_loss = cls_loss / normalizer
 
         if num_pos == 0:
             reg_loss = 0 * pred_offsets.sum()
         else:
-            reg_loss = ctr_diou_loss_1d(pred_offsets, gt_offsets, reduction="sum") / self.loss_normalizer
+            reg_loss = ctr_diou_loss_1d(pred_offsets, gt_offsets, reduction="sum") / normalizer
 
         if cfg["loss_weight"] > 0:
             loss_weight = cfg["loss_weight"]
@@ -193,17 +210,30 @@ class LocPointTransformer(nn.Module):
         return {"cls_loss": cls_loss, "reg_loss": reg_loss, "final_loss": cls_loss + reg_loss * loss_weight}
 
     # ------------------------------------------------------------------ inference
+    def train_length(self, lengths: Sequence[int]) -> int:
+        """Padded length of a training batch: the original pads to max_seq_len; we pad less
+        when every video is shorter, with identical losses (``shortest_equivalent_length``)."""
+        return shortest_equivalent_length(max(lengths), self.max_seq_len, self.backbone.strides[-1])
+
+    def inference_length(self, length: int) -> int:
+        """Padded length of one video at inference: the original's (max_seq_len, or beyond it
+        the next multiple of max_div_factor), shortened where that leaves the predictions
+        unchanged. With absolute position encoding and a video longer than max_seq_len the
+        encoding is interpolated to the padded length, so the original's length is kept."""
+        original = padded_length(length, self.max_seq_len, self.max_div_factor)
+        if self.use_abs_pe and length > self.max_seq_len:
+            return original
+        return shortest_equivalent_length(length, original, self.backbone.strides[-1])
+
     @torch.no_grad()
     def inference(self, video_list: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-        """Detections per video. Videos are padded one by one as in the original release (to
-        max_seq_len, or beyond it to a multiple of the largest stride); videos that pad to the
+        """Detections per video (see ``inference_length`` for padding); videos that pad to the
         same length run as one batch, which leaves every result unchanged."""
         from actionformer.postprocess import detect
 
         groups: Dict[int, List[int]] = {}
         for idx, video in enumerate(video_list):
-            length = padded_length(video["feats"].shape[-1], self.max_seq_len, self.max_div_factor)
-            groups.setdefault(length, []).append(idx)
+            groups.setdefault(self.inference_length(video["feats"].shape[-1]), []).append(idx)
         results: List[Optional[Dict[str, Any]]] = [None] * len(video_list)
         for length, indices in groups.items():
             videos = [video_list[i] for i in indices]
@@ -224,3 +254,16 @@ class LocPointTransformer(nn.Module):
 def video_meta(video: Dict[str, Any]) -> Dict[str, Any]:
     keys = ("video_id", "fps", "duration", "feat_stride", "feat_num_frames")
     return {k: video[k] for k in keys}
+
+
+def _training_world_size() -> int:
+    """Processes of the initialized process group (1 outside distributed training)."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size()
+    return 1
+
+
+def _sum_over_ranks(count: int, device: torch.device) -> int:
+    total = torch.tensor([count], dtype=torch.int64, device=device)
+    dist.all_reduce(total)
+    return int(total.item())

@@ -1,0 +1,150 @@
+"""Evaluate a checkpoint (or an experiment folder) on the config's validation split.
+
+  actionformer eval configs/thumos_i3d.yaml ckpt/thumos_i3d_run1/            # best, else last
+  actionformer eval configs/thumos_i3d.yaml ckpt/thumos_i3d_run1/ --epoch 34
+  actionformer eval configs/thumos_i3d.yaml thumos_i3d_reproduce.pth.tar     # a released checkpoint
+  actionformer eval CONFIG CKPT --save-only --out test_detections.json        # for test servers
+
+The EMA weights are evaluated when the checkpoint has them (as the original). Detections are
+written as JSON (seconds, label names and ids, scores), the metrics next to them as
+<name>_metrics.json, and the original's mAP table is printed, ending with 'Average mAP: XX.XX (%)'.
+Runs under torchrun too: the videos are split across processes and gathered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from .train import add_config_arguments
+
+    parser.add_argument("config", help="path to a YAML config file")
+    parser.add_argument("ckpt", help="checkpoint file, or experiment folder (model_best, else last, else newest epoch)")
+    parser.add_argument("--epoch", type=int, default=None, help="in a folder, evaluate epoch_<E>.pth.tar")
+    parser.add_argument("--topk", type=int, default=0, help="keep at most K detections per video (test_cfg.max_seg_num)")
+    parser.add_argument("--save-only", action="store_true", help="write detections without scoring them")
+    parser.add_argument("--out", default=None, metavar="FILE",
+                        help="detections JSON (default: next to the checkpoint, <name>_detections.json)")
+    parser.add_argument("--no-ema", action="store_true", help="evaluate the raw weights, not the EMA ones")
+    add_config_arguments(parser)
+
+
+def resolve_checkpoint(path: Path, epoch: Optional[int] = None) -> Path:
+    """A checkpoint file; for a folder the epoch's file, else model_best, else last, else the newest."""
+    from actionformer.engine.checkpoint import BEST_NAME, epoch_file_name, latest_checkpoint
+
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    if epoch is not None:
+        found = path / epoch_file_name(epoch)
+        if not found.is_file():
+            raise FileNotFoundError(f"{found}: no checkpoint of epoch {epoch} in {path}")
+        return found
+    if (path / BEST_NAME).is_file():
+        return path / BEST_NAME
+    found = latest_checkpoint(path)
+    if found is None:
+        raise FileNotFoundError(f"{path}: no checkpoint (*.pth.tar) in this folder")
+    return found
+
+
+def default_output(ckpt: Path) -> Path:
+    stem = ckpt.name.replace(".pth.tar", "").replace(".pth", "")
+    return ckpt.parent / f"{stem}_detections.json"
+
+
+def metrics_path(out: Path) -> Path:
+    """``x_detections.json`` -> ``x_metrics.json``; any other ``y.json`` -> ``y_metrics.json``."""
+    name = out.name
+    for suffix in ("_detections.json", ".json"):
+        if name.endswith(suffix):
+            return out.with_name(name[: -len(suffix)] + "_metrics.json")
+    return out.with_name(name + "_metrics.json")
+
+
+def run(args: argparse.Namespace) -> int:
+    from actionformer.config import ConfigurationError
+
+    from .train import collect_overrides, load_run_config
+
+    overrides = collect_overrides(args)
+    if args.topk and args.topk > 0:
+        overrides.append(f"test_cfg.max_seg_num={args.topk}")
+    try:
+        cfg = load_run_config(args.config, overrides)
+        ckpt = resolve_checkpoint(Path(args.ckpt), args.epoch)
+    except (ConfigurationError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return evaluate_checkpoint(cfg, ckpt, args)
+
+
+def evaluate_checkpoint(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace) -> int:
+    from actionformer.engine.distributed import cleanup_distributed, init_distributed, resolve_device
+
+    device = resolve_device(str((cfg.get("trainer") or {}).get("device", "auto")))
+    init_distributed(device)
+    try:
+        return _evaluate(cfg, ckpt, args, device)
+    finally:
+        cleanup_distributed()
+
+
+def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device: Any) -> int:
+    from actionformer.data import DataError, import_custom_modules
+    from actionformer.engine import fix_random_seed
+    from actionformer.engine.build import MapEvaluator, build_dataset, build_model, fuse_scores_fn, label_names
+    from actionformer.engine.distributed import get_world_size, is_main_process
+    from actionformer.engine.loaders import make_val_loader
+    from actionformer.engine.loops import gather_detections, predict
+    from actionformer.engine.results_io import write_detections_json, write_json_atomic
+    from actionformer.modeling import load_checkpoint
+
+    import_custom_modules(cfg)
+    fix_random_seed(int(cfg["init_rand_seed"]), include_cuda=True)
+    try:
+        val_set = build_dataset(cfg, False, cfg["val_split"])
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    model = build_model(cfg)
+    load_checkpoint(ckpt, model, use_ema=not args.no_ema, strict=True)
+    model.to(device)
+    if is_main_process():
+        print(f"=> evaluating {ckpt} ({'raw' if args.no_ema else 'EMA'} weights) on {len(val_set)} videos "
+              f"of {', '.join(cfg['val_split'])}, {get_world_size()} process(es), {device}")
+    loader = make_val_loader(val_set, _rank(), get_world_size())
+    # detections in float32 whatever trainer.amp says: scores and boundaries keep full precision
+    detections = gather_detections(predict(loader, model, None, show_progress=is_main_process()))
+    if not is_main_process():
+        return 0
+    fuse = fuse_scores_fn(cfg)
+    if fuse is not None:
+        detections = fuse(detections, cfg["test_cfg"]["ext_score_file"])
+    out = Path(args.out) if args.out else default_output(ckpt)
+    write_detections_json(detections, out, label_names(val_set))
+    print(f"=> detections of {len(detections)} videos written to {out}")
+    if args.save_only:
+        return 0
+    evaluator = MapEvaluator(val_set, cfg["val_split"], cfg.get("dataset_name"))
+    evaluator.detector.evaluate(detections, verbose=False)
+    evaluator.result = evaluator.detector.result
+    for message in evaluator.result.warnings:
+        print(f"Warning: {message}")
+    metrics = dict(evaluator.metrics(), checkpoint=str(ckpt), weights="raw" if args.no_ema else "ema")
+    write_json_atomic(metrics, metrics_path(out))
+    print(f"=> metrics written to {metrics_path(out)}")
+    print(evaluator.report())  # last, so that the output ends with 'Average mAP: XX.XX (%)'
+    return 0
+
+
+def _rank() -> int:
+    from actionformer.engine.distributed import get_rank
+
+    return get_rank()

@@ -1,0 +1,77 @@
+"""Detections and metrics as JSON (never pickle).
+
+Detections use the ActivityNet submission layout, plus the numeric label id:
+``{"version": ..., "results": {video_id: [{"segment": [t0, t1], "label": name,
+"label_id": id, "score": s}, ...]}, "external_data": {}}`` with times in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+import numpy as np
+
+FORMAT_VERSION = "actionformer-detections-1"
+
+
+def detections_to_json_dict(detections: List[Dict[str, Any]],
+                            label_names: Optional[Mapping[int, str]] = None) -> Dict[str, Any]:
+    results: Dict[str, List[Dict[str, Any]]] = {}
+    for det in detections:
+        rows = results.setdefault(str(det["video_id"]), [])
+        order = np.argsort(-np.asarray(det["scores"]), kind="stable")
+        for i in order:
+            label_id = int(det["labels"][i])
+            rows.append({
+                "segment": [round(float(det["segments"][i][0]), 4), round(float(det["segments"][i][1]), 4)],
+                "label": (label_names or {}).get(label_id, str(label_id)),
+                "label_id": label_id,
+                "score": round(float(det["scores"][i]), 6),
+            })
+    return {"version": FORMAT_VERSION, "results": results, "external_data": {}}
+
+
+def write_json_atomic(obj: Any, path: Union[str, os.PathLike], indent: Optional[int] = 1) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(obj, handle, indent=indent, allow_nan=False, default=_json_default)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def write_detections_json(detections: List[Dict[str, Any]], path: Union[str, os.PathLike],
+                          label_names: Optional[Mapping[int, str]] = None) -> Path:
+    return write_json_atomic(detections_to_json_dict(detections, label_names), path, indent=None)
+
+
+def clean_metrics(metrics: Mapping[str, Any]) -> Dict[str, Any]:
+    """Metrics with numpy values turned to python ones and NaN to None (valid JSON)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return [clean(v) for v in list(value)]
+        if isinstance(value, (np.generic,)):
+            value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+    return clean(metrics)

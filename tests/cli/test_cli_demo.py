@@ -1,0 +1,19 @@
+"""`actionformer demo`, made tiny: it writes data, trains, evaluates and prints the original's table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def test_tiny_demo_prints_the_map_table_and_leaves_the_experiment(run_cli, tmp_path):
+    pytest.importorskip("actionformer.data.synthetic")
+    code, out, _ = run_cli("demo", "--out", tmp_path, "--videos", "9", "--epochs", "1", "--no-progress")
+    assert code == 0
+    table = [line for line in out.splitlines() if line.startswith("|tIoU = ")]
+    assert len(table) == 5 and table[0].startswith("|tIoU = 0.30: mAP = ")
+    assert re.fullmatch(r"Average mAP: \d+\.\d\d \(%\)", out.strip().splitlines()[-1])
+    exp_dir = tmp_path / "experiments" / "demo_demo"
+    assert (exp_dir / "last.pth.tar").is_file() and (exp_dir / "config.yaml").is_file()
+    assert (exp_dir / "demo_detections.json").is_file() and (exp_dir / "demo_metrics.json").is_file()
