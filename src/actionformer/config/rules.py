@@ -166,11 +166,27 @@ def kv_heads_divide_heads(v: Values) -> List[str]:
 
 @rule
 def transformer_scale_factor(v: Values) -> List[str]:
-    scale = v["model.scale_factor"]
-    if v["model.backbone_type"] == "convTransformer" and scale != 1 and scale % 2:
-        return [f"model.scale_factor: the convTransformer backbone downsamples with strided "
+    scale, backbone = v["model.scale_factor"], v["model.backbone_type"]
+    if backbone in ("convTransformer", "convTransformerv2") and scale != 1 and scale % 2:
+        return [f"model.scale_factor: the {backbone} backbone downsamples with strided "
                 f"attention, which needs 1 or an even factor, got {scale}"]
     return []
+
+
+@rule
+def v2_backbone_options(v: Values) -> List[str]:
+    """What convTransformerv2 cannot do: a learned relative bias, RoPE on odd head widths."""
+    if v["model.backbone_type"] != "convTransformerv2":
+        return []
+    problems = []
+    if v["model.use_rel_pe"]:
+        problems.append("model.use_rel_pe: convTransformerv2 has no learned relative bias; "
+                        "use model.backbone.use_rope for relative positions")
+    head_dim = _width(v["model.embd_dim"]) // v["model.n_head"]
+    if v["model.backbone.use_rope"] and head_dim % 2:
+        problems.append(f"model.backbone.use_rope: rotary embeddings rotate channel pairs, so the "
+                        f"head width (model.embd_dim / model.n_head = {head_dim}) must be even")
+    return problems
 
 
 @rule

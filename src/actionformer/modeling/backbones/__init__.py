@@ -3,5 +3,7 @@
 from .base import BackboneSpec, EmbeddingBackbone
 from .conv import ConvBackbone
 from .conv_transformer import ConvTransformerBackbone
+from .conv_transformer_v2 import ConvTransformerV2Backbone
 
-__all__ = ["BackboneSpec", "ConvBackbone", "ConvTransformerBackbone", "EmbeddingBackbone"]
+__all__ = ["BackboneSpec", "ConvBackbone", "ConvTransformerBackbone", "ConvTransformerV2Backbone",
+           "EmbeddingBackbone"]
