@@ -4,6 +4,7 @@ from .base import BackboneSpec, EmbeddingBackbone
 from .conv import ConvBackbone
 from .conv_transformer import ConvTransformerBackbone
 from .conv_transformer_v2 import ConvTransformerV2Backbone
+from .pyramid import TransformerPyramidBackbone
 
 __all__ = ["BackboneSpec", "ConvBackbone", "ConvTransformerBackbone", "ConvTransformerV2Backbone",
-           "EmbeddingBackbone"]
+           "EmbeddingBackbone", "TransformerPyramidBackbone"]

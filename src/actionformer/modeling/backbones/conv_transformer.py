@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import Sequence
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-
-from ..layers import TransformerBlock, sinusoid_encoding
+from ..layers import TransformerBlock
 from ..registries import BACKBONES
-from .base import BackboneSpec, EmbeddingBackbone, IntOrList, reject_options
+from .base import BackboneSpec, IntOrList, reject_options
+from .pyramid import TransformerPyramidBackbone
 
 
 @BACKBONES.register("convTransformer")
-class ConvTransformerBackbone(EmbeddingBackbone):
-    """Outputs ``arch[2] + 1`` pyramid levels of width ``out_channels``; level l has stride
-    ``scale_factor ** l``. With ``use_abs_pe`` a sinusoid encoding (scaled by 1/sqrt(C)) is
-    added after the embedding; at inference it is linearly interpolated to sequences of
-    ``max_len`` steps or more, as in the original release.
+class ConvTransformerBackbone(TransformerPyramidBackbone):
+    """The original's backbone: every block is a :class:`TransformerBlock` (convolutional
+    multi-head self-attention, local within ``mha_win_size``, and a GELU MLP). The pyramid
+    (levels, strides, position encoding) is :class:`TransformerPyramidBackbone`'s.
     """
 
     def __init__(
@@ -39,32 +35,17 @@ class ConvTransformerBackbone(EmbeddingBackbone):
         use_rel_pe: bool = False,
     ) -> None:
         super().__init__()
-        if len(arch) != 3:
-            raise ValueError(f"arch must be (#embedding convs, #stem blocks, #branch blocks), got {arch}")
-        if len(mha_win_size) != 1 + arch[2]:
-            raise ValueError(f"mha_win_size needs {1 + arch[2]} entries (one per level), got {list(mha_win_size)}")
-        self.arch = tuple(arch)
-        self.mha_win_size = list(mha_win_size)
-        self.max_len = max_len
-        self.scale_factor = scale_factor
-        self.use_abs_pe = use_abs_pe
         self.use_rel_pe = use_rel_pe
 
-        width = self._build_embedding(n_in, n_embd, n_embd_ks, arch[0], with_ln)
-        if use_abs_pe:
-            self.register_buffer("pos_embd", sinusoid_encoding(max_len, width) / (width**0.5), persistent=False)
-
-        def block(stride: int, window: int) -> TransformerBlock:
+        def block(width: int, stride: int, level: int) -> TransformerBlock:
             return TransformerBlock(
                 width, n_head, n_ds_strides=(stride, stride), attn_pdrop=attn_pdrop,
-                proj_pdrop=proj_pdrop, path_pdrop=path_pdrop, mha_win_size=window, use_rel_pe=use_rel_pe,
+                proj_pdrop=proj_pdrop, path_pdrop=path_pdrop, mha_win_size=self.mha_win_size[level],
+                use_rel_pe=use_rel_pe,
             )
 
-        self.stem = nn.ModuleList([block(1, self.mha_win_size[0]) for _ in range(arch[1])])
-        self.branch = nn.ModuleList([block(scale_factor, self.mha_win_size[1 + i]) for i in range(arch[2])])
-        self.out_channels = width
-        self.strides = tuple(scale_factor**i for i in range(arch[2] + 1))
-        self.apply(self._zero_conv_biases)
+        self._build_pyramid(n_in, n_embd, n_embd_ks, max_len, arch, mha_win_size, scale_factor,
+                            with_ln, use_abs_pe, block)
 
     @classmethod
     def from_spec(cls, spec: BackboneSpec) -> "ConvTransformerBackbone":
@@ -75,26 +56,3 @@ class ConvTransformerBackbone(EmbeddingBackbone):
             with_ln=spec.embd_with_ln, attn_pdrop=0.0, proj_pdrop=spec.dropout, path_pdrop=spec.droppath,
             use_abs_pe=spec.use_abs_pe, use_rel_pe=spec.use_rel_pe,
         )
-
-    def _position_encoding(self, length: int) -> torch.Tensor:
-        if self.training:
-            if length > self.max_len:
-                raise ValueError(f"training sequences must be at most {self.max_len} steps, got {length}")
-            return self.pos_embd[:, :, :length]
-        if length >= self.max_len:
-            return F.interpolate(self.pos_embd, length, mode="linear", align_corners=False)
-        return self.pos_embd[:, :, :length]
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
-        """x: (B, C_in, T); mask: (B, 1, T) bool -> per level features (B, C, T_l) and masks (B, 1, T_l)."""
-        x, mask = self._embed(x, mask)
-        if self.use_abs_pe:
-            x = x + self._position_encoding(x.shape[-1]).to(x.dtype) * mask.to(x.dtype)
-        for blk in self.stem:
-            x, mask = blk(x, mask)
-        feats, masks = [x], [mask]
-        for blk in self.branch:
-            x, mask = blk(x, mask)
-            feats.append(x)
-            masks.append(mask)
-        return feats, masks
