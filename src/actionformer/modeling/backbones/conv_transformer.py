@@ -7,14 +7,14 @@ from typing import Sequence
 from ..layers import TransformerBlock
 from ..registries import BACKBONES
 from .base import BackboneSpec, IntOrList, reject_options
-from .pyramid import TransformerPyramidBackbone
+from .pyramid import PyramidBackbone
 
 
 @BACKBONES.register("convTransformer")
-class ConvTransformerBackbone(TransformerPyramidBackbone):
+class ConvTransformerBackbone(PyramidBackbone):
     """The original's backbone: every block is a :class:`TransformerBlock` (convolutional
     multi-head self-attention, local within ``mha_win_size``, and a GELU MLP). The pyramid
-    (levels, strides, position encoding) is :class:`TransformerPyramidBackbone`'s.
+    (levels, strides, position encoding) is :class:`PyramidBackbone`'s.
     """
 
     def __init__(
@@ -44,8 +44,8 @@ class ConvTransformerBackbone(TransformerPyramidBackbone):
                 use_rel_pe=use_rel_pe,
             )
 
-        self._build_pyramid(n_in, n_embd, n_embd_ks, max_len, arch, mha_win_size, scale_factor,
-                            with_ln, use_abs_pe, block)
+        self._build_pyramid(n_in, n_embd, n_embd_ks, arch, scale_factor, with_ln, block,
+                            max_len=max_len, mha_win_size=mha_win_size, use_abs_pe=use_abs_pe)
 
     @classmethod
     def from_spec(cls, spec: BackboneSpec) -> "ConvTransformerBackbone":

@@ -14,13 +14,13 @@ from typing import Any, Dict, Optional, Sequence
 from ..layers.transformer_v2 import TransformerBlockV2
 from ..registries import BACKBONES
 from .base import BackboneSpec, IntOrList
-from .pyramid import TransformerPyramidBackbone
+from .pyramid import PyramidBackbone
 
 V2_OPTIONS = ("use_rope", "use_flash_attn", "use_swiglu", "use_rms_norm", "n_kv_head")
 
 
 @BACKBONES.register("convTransformerv2")
-class ConvTransformerV2Backbone(TransformerPyramidBackbone):
+class ConvTransformerV2Backbone(PyramidBackbone):
     """Outputs ``arch[2] + 1`` levels of width ``out_channels``; level l has stride
     ``scale_factor ** l``, and RoPE (if on) rotates level-l token i by its true time
     ``i * scale_factor ** l``, so scores mean the same temporal distance at every level and
@@ -64,8 +64,8 @@ class ConvTransformerV2Backbone(TransformerPyramidBackbone):
                 use_rms_norm=use_rms_norm, position_stride=scale_factor**level,
             )
 
-        self._build_pyramid(n_in, n_embd, n_embd_ks, max_len, arch, mha_win_size, scale_factor,
-                            with_ln, use_abs_pe, block)
+        self._build_pyramid(n_in, n_embd, n_embd_ks, arch, scale_factor, with_ln, block,
+                            max_len=max_len, mha_win_size=mha_win_size, use_abs_pe=use_abs_pe)
 
     @classmethod
     def from_spec(cls, spec: BackboneSpec) -> "ConvTransformerV2Backbone":

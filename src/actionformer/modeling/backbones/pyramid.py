@@ -1,10 +1,10 @@
-"""What the two Transformer backbones share: embedding, optional absolute position encoding, a
-stem of full-resolution blocks and a branch of downsampling blocks, one output level per block
-of the branch (plus the stem's)."""
+"""What every built-in backbone shares: embedding, optional absolute position encoding, a stem of
+full-resolution blocks and a branch of downsampling blocks, one output level per block of the
+branch (plus the stem's). The backbones differ only in their blocks."""
 
 from __future__ import annotations
 
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -17,9 +17,9 @@ from .base import EmbeddingBackbone, IntOrList
 BlockFactory = Callable[[int, int, int], nn.Module]
 
 
-class TransformerPyramidBackbone(EmbeddingBackbone):
+class PyramidBackbone(EmbeddingBackbone):
     """Outputs ``arch[2] + 1`` pyramid levels of width ``out_channels``; level l has stride
-    ``scale_factor ** l`` and uses window ``mha_win_size[l]``. With ``use_abs_pe`` a sinusoid
+    ``scale_factor ** l`` (and, for attention blocks, window ``mha_win_size[l]``). With ``use_abs_pe`` a sinusoid
     encoding (scaled by 1/sqrt(C)) is added after the embedding; at inference it is linearly
     interpolated to sequences of ``max_len`` steps or more, as in the original release.
     Subclasses call :meth:`_build_pyramid` with their block factory.
@@ -30,20 +30,20 @@ class TransformerPyramidBackbone(EmbeddingBackbone):
         n_in: IntOrList,
         n_embd: IntOrList,
         n_embd_ks: int,
-        max_len: int,
         arch: Sequence[int],
-        mha_win_size: Sequence[int],
         scale_factor: int,
         with_ln: bool,
-        use_abs_pe: bool,
         make_block: BlockFactory,
+        max_len: int = 0,
+        mha_win_size: Optional[Sequence[int]] = None,
+        use_abs_pe: bool = False,
     ) -> None:
         if len(arch) != 3:
             raise ValueError(f"arch must be (#embedding convs, #stem blocks, #branch blocks), got {arch}")
-        if len(mha_win_size) != 1 + arch[2]:
+        if mha_win_size is not None and len(mha_win_size) != 1 + arch[2]:
             raise ValueError(f"mha_win_size needs {1 + arch[2]} entries (one per level), got {list(mha_win_size)}")
         self.arch = tuple(arch)
-        self.mha_win_size = list(mha_win_size)
+        self.mha_win_size = list(mha_win_size) if mha_win_size is not None else None
         self.max_len = max_len
         self.scale_factor = scale_factor
         self.use_abs_pe = use_abs_pe
