@@ -194,7 +194,7 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--models", nargs="+", default=["v1", "v2"], choices=["v1", "v2"])
     parser.add_argument("--modes", nargs="+", default=["train", "infer"], choices=["train", "infer"])
     parser.add_argument("--reps", type=int, default=None,
-                        help="timed rounds after the warm-up (default: 3, 1 at T > 10000)")
+                        help="timed rounds after the warm-up (default: 3, 2 at T > 10000; one round was too noisy)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--memory-worker", nargs=3, metavar=("T", "MODEL", "MODE"), help=argparse.SUPPRESS)
@@ -215,7 +215,7 @@ def main(argv: list | None = None) -> int:
 
     rows = []
     for length in args.lengths:
-        reps = max(1, args.reps if args.reps is not None else (3 if length <= 10000 else 1))
+        reps = max(1, args.reps if args.reps is not None else (3 if length <= 10000 else 2))
         for mode in args.modes:
             timed = _subprocess(["--time-worker", length, mode, "--reps", reps,
                                  "--threads", threads, "--models", *args.models])
