@@ -44,6 +44,18 @@ def _check_offsets(pred: torch.Tensor, target: torch.Tensor) -> None:
         raise ValueError("target offsets must be non-negative")
 
 
+def _offsets_iou(input_offsets: torch.Tensor, target_offsets: torch.Tensor, eps: float):
+    """(left_pred, right_pred, left_gt, right_gt, IoU) of segments anchored at a shared centre
+    point, in float32 (the losses stay in float32 under autocast)."""
+    pred, target = input_offsets.float(), target_offsets.float()
+    _check_offsets(pred, target)
+    lp, rp = pred[:, 0], pred[:, 1]
+    lg, rg = target[:, 0], target[:, 1]
+    intersection = torch.min(lp, lg) + torch.min(rp, rg)
+    union = (lp + rp) + (lg + rg) - intersection
+    return lp, rp, lg, rg, intersection / union.clamp(min=eps)
+
+
 def ctr_diou_loss_1d(
     input_offsets: torch.Tensor,
     target_offsets: torch.Tensor,
@@ -52,13 +64,7 @@ def ctr_diou_loss_1d(
 ) -> torch.Tensor:
     """Distance-IoU loss (Zheng et al.) for 1-D segments given as (left, right) distances from a
     shared centre point: 1 - IoU + (centre distance / enclosing length)^2."""
-    pred, target = input_offsets.float(), target_offsets.float()
-    _check_offsets(pred, target)
-    lp, rp = pred[:, 0], pred[:, 1]
-    lg, rg = target[:, 0], target[:, 1]
-    intersection = torch.min(lp, lg) + torch.min(rp, rg)
-    union = (lp + rp) + (lg + rg) - intersection
-    iou = intersection / union.clamp(min=eps)
+    lp, rp, lg, rg, iou = _offsets_iou(input_offsets, target_offsets, eps)
     enclosing = torch.max(lp, lg) + torch.max(rp, rg)
     rho = 0.5 * (rp - lp - rg + lg)
     loss = 1.0 - iou + torch.square(rho / enclosing.clamp(min=eps))
@@ -72,10 +78,5 @@ def ctr_giou_loss_1d(
     eps: float = 1e-8,
 ) -> torch.Tensor:
     """GIoU loss for centre-anchored 1-D segments; it reduces to 1 - IoU in this setting."""
-    pred, target = input_offsets.float(), target_offsets.float()
-    _check_offsets(pred, target)
-    lp, rp = pred[:, 0], pred[:, 1]
-    lg, rg = target[:, 0], target[:, 1]
-    intersection = torch.min(lp, lg) + torch.min(rp, rg)
-    union = (lp + rp) + (lg + rg) - intersection
-    return _reduce(1.0 - intersection / union.clamp(min=eps), reduction)
+    iou = _offsets_iou(input_offsets, target_offsets, eps)[-1]
+    return _reduce(1.0 - iou, reduction)
