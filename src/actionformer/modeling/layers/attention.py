@@ -16,6 +16,7 @@ from torch import nn
 
 from .conv import Conv1x1, MaskedConv1D
 from .fastpath import fast_kernels_enabled
+from .masking import apply_mask
 from .local_attention import local_attention
 from .norm import LayerNorm
 from .sliding_chunks import sliding_chunk_attention
@@ -115,8 +116,7 @@ class MaskedMHCA(nn.Module):
         else:
             # (B, nh, T', hs) -> (B, nh, hs, T') -> (B, C, T')
             out = out.transpose(2, 3).reshape(b, self.n_embd, t)
-        out = self.proj_drop(self.proj(out)) * qx_mask.to(out.dtype)
-        return out, qx_mask
+        return apply_mask(self.proj_drop(self.proj(out)), qx_mask), qx_mask
 
     def _global_attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, key_mask: torch.Tensor):
         if fast_kernels_enabled():

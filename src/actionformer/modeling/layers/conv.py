@@ -10,6 +10,8 @@ from torch import nn
 
 from .channels_last import depthwise_conv_tm
 from .fastpath import fast_kernels_enabled
+from .masking import apply_mask
+from .winograd import kernel_transform, winograd_applies, winograd_conv3
 
 
 def downsample_mask(mask: torch.Tensor, stride: int) -> torch.Tensor:
@@ -48,10 +50,20 @@ class MaskedConv1D(nn.Module):
             nn.init.zeros_(self.conv.bias)
         self._pointwise = kernel_size == 1 and groups == 1 and dilation == 1
         self._depthwise = groups == in_channels == out_channels and dilation == 1 and not bias and kernel_size > 1
+        # Winograd pays off once the products dominate its transforms (not for the 2-channel
+        # regression output, say)
+        self._winograd = (
+            kernel_size == 3 and groups == 1 and dilation == 1 and stride == 1 and min(in_channels, out_channels) >= 32
+        )
+        self._kernel_cache: Tuple[Tuple[int, int, torch.dtype], torch.Tensor] | None = None
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         if x.shape[-1] % self.stride != 0:
             raise ValueError(f"sequence length {x.shape[-1]} is not divisible by the stride {self.stride}")
+        if self._winograd and fast_kernels_enabled() and winograd_applies(x):
+            out = self._winograd_conv(x)  # (B, C, T) view of fresh time-major memory
+            # in place when autograd is off (a custom Function's output view can't be modified under it)
+            return apply_mask(out, mask, inplace=not torch.is_grad_enabled()), mask
         if self._pointwise and fast_kernels_enabled():
             out = pointwise_conv(x[..., :: self.stride], self.conv.weight, self.conv.bias)
         elif self._depthwise and fast_kernels_enabled():
@@ -61,12 +73,37 @@ class MaskedConv1D(nn.Module):
         else:
             out = self.conv(x)
         out_mask = downsample_mask(mask, self.stride)
-        return out * out_mask.to(out.dtype), out_mask
+        return apply_mask(out, out_mask), out_mask
 
 
     # without autograd, long sequences are convolved in chunks of this many steps (plus the
     # kernel's halo): the convolution's internal reordered copies of its input then stay small
     inference_chunk: int = 8192
+
+    def _transformed_kernel(self) -> torch.Tensor:
+        """The Winograd-transformed kernel; without autograd it is kept until the weight changes."""
+        weight = self.conv.weight
+        if torch.is_grad_enabled():
+            return kernel_transform(weight)
+        key = (weight.data_ptr(), weight._version, weight.dtype)
+        if self._kernel_cache is None or self._kernel_cache[0] != key:
+            self._kernel_cache = (key, kernel_transform(weight))
+        return self._kernel_cache[1]
+
+    def _winograd_conv(self, x: torch.Tensor) -> torch.Tensor:
+        """``self.conv(x)`` by Winograd F(4, 3) on time-major memory: (B, C, T) -> (B, C_out, T) view."""
+        xt = x.transpose(1, 2)  # (B, T, C): no copy when x is a view of time-major memory
+        u, bias, t, step = self._transformed_kernel(), self.conv.bias, xt.shape[1], self.inference_chunk
+        if torch.is_grad_enabled() or t <= step:
+            return winograd_conv3(xt, self.conv.weight, bias, transformed=u).transpose(1, 2)
+        # long inputs without autograd: chunks with one step of halo on each side bound the
+        # transforms' buffers; the halo outputs are dropped
+        xp = F.pad(xt, (0, 0, 1, 1))
+        parts = [
+            winograd_conv3(xp[:, s : min(s + step, t) + 2], self.conv.weight, bias, transformed=u)[:, 1:-1]
+            for s in range(0, t, step)
+        ]
+        return torch.cat(parts, dim=1).transpose(1, 2)
 
     def _chunkable(self, x: torch.Tensor) -> bool:
         return (

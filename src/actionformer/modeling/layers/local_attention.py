@@ -13,6 +13,8 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from .masking import mask_is_full
+
 
 def _windows(x: torch.Tensor, num_blocks: int, block: int, span: int) -> torch.Tensor:
     """Overlapping windows (as a strided view) over dim 1 of x: (N, L, *rest) -> (N, nb, span, *rest)."""
@@ -20,6 +22,14 @@ def _windows(x: torch.Tensor, num_blocks: int, block: int, span: int) -> torch.T
     size = [x.shape[0], num_blocks, span] + list(x.shape[2:])
     new_stride = [stride[0], block * stride[1]] + stride[1:]
     return x.as_strided(size, new_stride)
+
+
+def _block_pairs(x: torch.Tensor, num_blocks: int, block: int, span: int) -> torch.Tensor:
+    """Windows of ``span <= 2 * block`` steps starting at every block: (B, H, (nb + 1) * block, D)
+    -> (B * H, nb, span, D). Built from block i and the head of block i + 1, so its backward is
+    two slices, where overlapping ``as_strided`` windows need a slow scatter-add."""
+    blocks = x.flatten(0, 1).view(-1, num_blocks + 1, block, x.shape[-1])
+    return torch.cat([blocks[:, :-1], blocks[:, 1:, : span - block]], dim=2)
 
 
 def band_mask(block: int, window_overlap: int, device: torch.device) -> torch.Tensor:
@@ -64,15 +74,21 @@ def local_attention(
     padded = num_blocks * block
     span = block + 2 * w
 
-    # keys / values: w steps of padding before, w + (padded - T) after
-    pad = (0, 0, w, w + padded - seq_len)
-    k_win = _windows(F.pad(k, pad).flatten(0, 1), num_blocks, block, span)  # (BH, nb, span, D)
-    v_win = _windows(F.pad(v, pad).flatten(0, 1), num_blocks, block, span)  # (BH, nb, span, D)
-    q_blk = F.pad(q, pad[:2] + (0, padded - seq_len)).reshape(bsz * n_head, num_blocks, block, head_dim)
+    # keys / values (BH, nb, span, D): w steps of padding before, the rest after
+    if 2 * w <= block:  # always with the default block
+        pad = (0, 0, w, (num_blocks + 1) * block - w - seq_len)
+        k_win = _block_pairs(F.pad(k, pad), num_blocks, block, span)
+        v_win = _block_pairs(F.pad(v, pad), num_blocks, block, span)
+    else:
+        pad = (0, 0, w, w + padded - seq_len)
+        k_win = _windows(F.pad(k, pad).flatten(0, 1), num_blocks, block, span)
+        v_win = _windows(F.pad(v, pad).flatten(0, 1), num_blocks, block, span)
+    q_blk = F.pad(q, (0, 0, 0, padded - seq_len)).reshape(bsz * n_head, num_blocks, block, head_dim)
 
     key_valid = F.pad(key_mask, (w, w + padded - seq_len), value=False)  # (B, padded + 2w)
     key_valid = _windows(key_valid.unsqueeze(-1), num_blocks, block, span).squeeze(-1)  # (B, nb, span)
     query_valid = F.pad(key_mask, (0, padded - seq_len), value=False).view(bsz, 1, num_blocks, block, 1)
+    every_query_valid = padded == seq_len and mask_is_full(key_mask)
     bias = rel_pe_bias(rel_pe, block, w)[None, :, None] if rel_pe is not None else None
     band = band_mask(block, w, q.device)
 
@@ -86,7 +102,9 @@ def local_attention(
         allowed = band[None, None] & key_valid[:, b0:b1, None, :]  # (B, nb, block, span)
         # a finite fill keeps softmax NaN-free on rows with no valid key (they are zeroed below)
         scores = scores.masked_fill(~allowed[:, None], torch.finfo(scores.dtype).min)
-        probs = torch.softmax(scores, dim=-1) * query_valid[:, :, b0:b1].to(scores.dtype)
+        probs = torch.softmax(scores, dim=-1)
+        if not every_query_valid:
+            probs = probs * query_valid[:, :, b0:b1].to(scores.dtype)
         if dropout_p > 0.0 and training:
             probs = F.dropout(probs, dropout_p, training=True)
         return torch.matmul(probs.view(bsz * n_head, nb, block, span), v_win[:, b0:b1])

@@ -11,6 +11,7 @@ from .attention import MaskedMHCA
 from .channels_last import max_pool_tm
 from .conv import Conv1x1
 from .fastpath import fast_kernels_enabled
+from .masking import apply_mask
 from .norm import LayerNorm
 
 
@@ -100,9 +101,8 @@ class TransformerBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         out, out_mask = self.attn(self.ln1(x), mask)
-        valid = out_mask.to(out.dtype)
-        out = self.pool_skip(x) * valid + self.drop_path_attn(out)
-        return out + self.drop_path_mlp(self._mlp(out) * valid), out_mask
+        out = apply_mask(self.pool_skip(x), out_mask) + self.drop_path_attn(out)
+        return out + self.drop_path_mlp(apply_mask(self._mlp(out), out_mask)), out_mask
 
     def _mlp(self, x: torch.Tensor) -> torch.Tensor:
         t = x.shape[-1]

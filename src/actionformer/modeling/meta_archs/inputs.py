@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import torch
+
+from ..layers.fastpath import fast_kernels_enabled
 
 
 @dataclass
@@ -72,8 +74,13 @@ def shortest_equivalent_length(length: int, original_length: int, stride: int) -
 
 
 @torch.no_grad()
-def batch_videos(video_list: Sequence[Dict[str, Any]], length: int, device: torch.device):
-    """Zero-pad every video's (C, T) features to ``length``: feats (B, C, length), masks (B, 1, length)."""
+def batch_videos(
+    video_list: Sequence[Dict[str, Any]], length: int, device: torch.device, time_major: Optional[bool] = None
+):
+    """Zero-pad every video's (C, T) features to ``length``: feats (B, C, length), masks (B, 1, length).
+
+    ``time_major`` (default: with the fast kernels, on the CPU) stores feats as (B, T, C) memory.
+    """
     lengths = [v["feats"].shape[-1] for v in video_list]
     for i, (video, t) in enumerate(zip(video_list, lengths)):
         if t > length:
@@ -84,9 +91,16 @@ def batch_videos(video_list: Sequence[Dict[str, Any]], length: int, device: torc
     first = video_list[0]["feats"]
     lens = torch.as_tensor(lengths, device=device)
     masks = (torch.arange(length, device=device)[None, :] < lens[:, None]).unsqueeze(1)  # (B, 1, length)
-    if len(video_list) == 1 and lengths[0] == length:
+    if time_major is None:
+        time_major = fast_kernels_enabled() and device.type == "cpu"
+    if len(video_list) == 1 and lengths[0] == length and not time_major:
         return first.to(device).unsqueeze(0), masks  # no padding needed: no copy
-    feats = first.new_zeros((len(video_list), first.shape[0], length), device=device)
+    if time_major:
+        # (B, T, C) memory seen as (B, C, T): the fast kernels' layout, so the first layer needs
+        # no reordering copy
+        feats = first.new_zeros((len(video_list), length, first.shape[0]), device=device).transpose(1, 2)
+    else:
+        feats = first.new_zeros((len(video_list), first.shape[0], length), device=device)
     for row, video in zip(feats, video_list):
         row[:, : video["feats"].shape[-1]].copy_(video["feats"])
     return feats, masks  # (B, C, T), (B, 1, T)
