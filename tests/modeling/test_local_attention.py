@@ -87,3 +87,35 @@ def test_grouped_inference_equals_single_pass():
         grouped = local_attention(q, k, v, mask, 9)  # 9000 > 4096 steps: runs in groups
     single = local_attention(q, k, v, mask, 9)  # with autograd: one pass
     torch.testing.assert_close(grouped, single.detach(), atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "t,window,old_block,with_rel_pe",
+    [(37, 9, 7, False), (37, 9, 7, True), (50, 19, 5, True), (16, 9, 3, False), (5, 9, 6, True)],
+)
+def test_block_pairs_path_matches_strided_windows_path(t, window, old_block, with_rel_pe):
+    """The default block (2w <= block: windows built from block pairs) and an explicit block with
+    2w > block (the as_strided windows) give the same outputs and gradients."""
+    w = window // 2
+    assert 2 * w > old_block
+    g = torch.Generator().manual_seed(t + window)
+    b, h, d = 2, 2, 3
+    q, k, v = (torch.randn(b, h, t, d, generator=g, dtype=torch.float64) for _ in range(3))
+    rel_pe = torch.randn(h, window, generator=g, dtype=torch.float64) if with_rel_pe else None
+    key_mask = torch.ones(b, t, dtype=torch.bool)
+    key_mask[1, max(t - 6, 1):] = False
+    grad_out = torch.randn(b, h, t, d, generator=g, dtype=torch.float64)
+
+    def run(block):
+        leaves = [x.clone().requires_grad_(True) for x in (q, k, v)]
+        pe = rel_pe.clone().requires_grad_(True) if rel_pe is not None else None
+        out = local_attention(*leaves, key_mask, window, pe, block=block)
+        out.backward(grad_out)
+        return [out.detach()] + [x.grad for x in leaves] + ([pe.grad] if pe is not None else [])
+
+    # None: the default block; 2w: the smallest block the block-pair path takes
+    for block in (None, 2 * w):
+        for new, old in zip(run(block), run(old_block)):
+            torch.testing.assert_close(new, old, atol=1e-12, rtol=1e-10)
+    new_out = run(None)[0]
+    torch.testing.assert_close(new_out, dense_reference(q, k, v, key_mask, window, rel_pe), atol=1e-10, rtol=1e-10)

@@ -55,7 +55,6 @@ class MaskedConv1D(nn.Module):
         self._winograd = (
             kernel_size == 3 and groups == 1 and dilation == 1 and stride == 1 and min(in_channels, out_channels) >= 32
         )
-        self._kernel_cache: Tuple[Tuple[int, int, torch.dtype], torch.Tensor] | None = None
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         if x.shape[-1] % self.stride != 0:
@@ -80,20 +79,12 @@ class MaskedConv1D(nn.Module):
     # kernel's halo): the convolution's internal reordered copies of its input then stay small
     inference_chunk: int = 8192
 
-    def _transformed_kernel(self) -> torch.Tensor:
-        """The Winograd-transformed kernel; without autograd it is kept until the weight changes."""
-        weight = self.conv.weight
-        if torch.is_grad_enabled():
-            return kernel_transform(weight)
-        key = (weight.data_ptr(), weight._version, weight.dtype)
-        if self._kernel_cache is None or self._kernel_cache[0] != key:
-            self._kernel_cache = (key, kernel_transform(weight))
-        return self._kernel_cache[1]
-
     def _winograd_conv(self, x: torch.Tensor) -> torch.Tensor:
         """``self.conv(x)`` by Winograd F(4, 3) on time-major memory: (B, C, T) -> (B, C_out, T) view."""
         xt = x.transpose(1, 2)  # (B, T, C): no copy when x is a view of time-major memory
-        u, bias, t, step = self._transformed_kernel(), self.conv.bias, xt.shape[1], self.inference_chunk
+        # the kernel transform is recomputed every call (a few element-wise passes over the
+        # weight): a cache could not see in-place writes through ``weight.data``
+        u, bias, t, step = kernel_transform(self.conv.weight), self.conv.bias, xt.shape[1], self.inference_chunk
         if torch.is_grad_enabled() or t <= step:
             return winograd_conv3(xt, self.conv.weight, bias, transformed=u).transpose(1, 2)
         # long inputs without autograd: chunks with one step of halo on each side bound the

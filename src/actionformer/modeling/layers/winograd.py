@@ -23,6 +23,7 @@ from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 
 TILE = 4  # outputs per tile
 POINTS = TILE + 2  # inputs per tile = transformed points = matrix products
@@ -149,6 +150,7 @@ class _WinogradProducts(torch.autograd.Function):
         return _output_transform(m, b, t, num_tiles)
 
     @staticmethod
+    @once_differentiable  # the backward writes into preallocated buffers (out=)
     def backward(ctx, grad_out: torch.Tensor):
         x, u = ctx.saved_tensors
         num_tiles = -(-x.shape[1] // TILE)
@@ -183,6 +185,11 @@ def winograd_conv3(
         raise ValueError(
             f"winograd_conv3 needs x (B, T, C_in) and weight (C_out, C_in, 3), "
             f"got {tuple(x.shape)} and {tuple(weight.shape)}"
+        )
+    if x.dtype != weight.dtype or (bias is not None and (bias.dtype != x.dtype or bias.shape != weight.shape[:1])):
+        raise ValueError(
+            f"winograd_conv3 needs x, weight and bias of one dtype and a (C_out,) bias, got {x.dtype} / "
+            f"{weight.dtype} / {None if bias is None else (bias.dtype, tuple(bias.shape))}"
         )
     u = kernel_transform(weight) if transformed is None else transformed
     return _WinogradProducts.apply(x.contiguous(), u, bias)

@@ -1,0 +1,169 @@
+"""Winograd F(4, 3) 3-tap convolution against F.conv1d (values, gradients, transforms, dispatch)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from actionformer.modeling.layers.winograd import kernel_transform, winograd_applies, winograd_conv3
+
+
+def conv_reference(x, weight, bias=None):
+    """The definition: a "same" conv1d (padding 1) on time-major (B, T, C_in) -> (B, T, C_out)."""
+    return F.conv1d(x.transpose(1, 2), weight, bias, padding=1).transpose(1, 2)
+
+
+@pytest.mark.parametrize("t", [1, 2, 3, 4, 5, 7, 8, 13])
+@pytest.mark.parametrize("b", [1, 2, 3])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_float64_equals_conv1d(t, b, with_bias):
+    g = torch.Generator().manual_seed(100 * t + 10 * b + with_bias)
+    c_in, c_out = 5, 6
+    x = torch.randn(b, t, c_in, generator=g, dtype=torch.float64)
+    weight = torch.randn(c_out, c_in, 3, generator=g, dtype=torch.float64)
+    bias = torch.randn(c_out, generator=g, dtype=torch.float64) if with_bias else None
+    out = winograd_conv3(x, weight, bias)
+    assert out.shape == (b, t, c_out) and out.dtype == torch.float64
+    torch.testing.assert_close(out, conv_reference(x, weight, bias), atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("c_in,c_out", [(1, 1), (1, 7), (7, 1), (33, 17)])
+def test_float64_equals_conv1d_channel_shapes(c_in, c_out):
+    x = torch.randn(2, 11, c_in, dtype=torch.float64)
+    weight = torch.randn(c_out, c_in, 3, dtype=torch.float64)
+    bias = torch.randn(c_out, dtype=torch.float64)
+    torch.testing.assert_close(winograd_conv3(x, weight, bias), conv_reference(x, weight, bias), atol=1e-10, rtol=0)
+
+
+def test_non_contiguous_input_is_accepted():
+    """The module passes a (B, C, T) tensor transposed to (B, T, C): a non-contiguous view."""
+    x_ct = torch.randn(2, 6, 9, dtype=torch.float64)  # (B, C, T) memory
+    x = x_ct.transpose(1, 2)
+    assert not x.is_contiguous()
+    weight = torch.randn(4, 6, 3, dtype=torch.float64)
+    torch.testing.assert_close(winograd_conv3(x, weight), conv_reference(x, weight), atol=1e-10, rtol=0)
+
+
+def test_float32_error_against_float64_reference_is_small():
+    c = 512
+    x = torch.randn(2, 29, c)
+    weight = torch.randn(c, c, 3) / (3 * c) ** 0.5  # unit-scale outputs
+    bias = torch.randn(c)
+    out = winograd_conv3(x, weight, bias)
+    assert out.dtype == torch.float32
+    exact = conv_reference(x.double(), weight.double(), bias.double())
+    assert exact.std() > 0.5  # the data is unit-scale, so 1e-5 is a meaningful bound
+    err = (out.double() - exact).abs().max().item()
+    assert err < 1e-5, err
+    # and no worse than float32 conv1d itself on the same data (~1.4e-5 here; Winograd ~8.6e-6)
+    direct = (conv_reference(x, weight, bias).double() - exact).abs().max().item()
+    assert err < 2 * direct, (err, direct)
+
+
+@pytest.mark.parametrize("t", [1, 3, 4, 6, 9])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_gradcheck_float64(t, with_bias):
+    g = torch.Generator().manual_seed(t)
+    x = torch.randn(2, t, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(4, 3, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    inputs = (x, weight)
+    if with_bias:
+        inputs += (torch.randn(4, generator=g, dtype=torch.float64, requires_grad=True),)
+    assert torch.autograd.gradcheck(winograd_conv3, inputs)
+
+
+@pytest.mark.parametrize("requires", [(True, False, False), (False, True, False), (False, False, True), (True, False, True), (False, True, True)])
+def test_gradcheck_with_only_some_inputs_requiring_grad(requires):
+    g = torch.Generator().manual_seed(7)
+    x = torch.randn(1, 6, 3, generator=g, dtype=torch.float64)
+    weight = torch.randn(2, 3, 3, generator=g, dtype=torch.float64)
+    bias = torch.randn(2, generator=g, dtype=torch.float64)
+    for tensor, flag in zip((x, weight, bias), requires):
+        tensor.requires_grad_(flag)
+    assert torch.autograd.gradcheck(winograd_conv3, (x, weight, bias))
+
+
+def test_gradients_equal_conv1d_gradients():
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(3, 10, 5, generator=g, dtype=torch.float64)
+    weight = torch.randn(7, 5, 3, generator=g, dtype=torch.float64)
+    bias = torch.randn(7, generator=g, dtype=torch.float64)
+    grad_out = torch.randn(3, 10, 7, generator=g, dtype=torch.float64)
+
+    def grads(fn):
+        leaves = [t.detach().clone().requires_grad_(True) for t in (x, weight, bias)]
+        fn(*leaves).backward(grad_out)
+        return [leaf.grad for leaf in leaves]
+
+    for ours, ref in zip(grads(winograd_conv3), grads(conv_reference)):
+        torch.testing.assert_close(ours, ref, atol=1e-10, rtol=0)
+
+
+def test_no_grad_inputs_give_output_without_graph():
+    x = torch.randn(1, 5, 3, dtype=torch.float64)
+    weight = torch.randn(2, 3, 3, dtype=torch.float64)
+    assert not winograd_conv3(x, weight).requires_grad
+
+
+def test_kernel_transform_shape_and_transformed_argument():
+    x = torch.randn(2, 11, 6, dtype=torch.float64)
+    weight = torch.randn(5, 6, 3, dtype=torch.float64)
+    bias = torch.randn(5, dtype=torch.float64)
+    u = kernel_transform(weight)
+    assert u.shape == (6, 5, 6)
+    torch.testing.assert_close(u[0], weight[..., 0] / 4)  # rows of G: (1/4, 0, 0) ... (0, 0, 1)
+    torch.testing.assert_close(u[5], weight[..., 2])
+    torch.testing.assert_close(winograd_conv3(x, weight, bias, transformed=u), winograd_conv3(x, weight, bias), atol=0, rtol=0)
+    torch.testing.assert_close(winograd_conv3(x, weight, bias, transformed=u), conv_reference(x, weight, bias), atol=1e-10, rtol=0)
+
+
+def test_transformed_argument_float32():
+    x = torch.randn(2, 9, 32)
+    weight = torch.randn(40, 32, 3)
+    with torch.no_grad():
+        u = kernel_transform(weight)
+    torch.testing.assert_close(winograd_conv3(x, weight, transformed=u), winograd_conv3(x, weight), atol=0, rtol=0)
+
+
+def test_kernel_transform_carries_the_weight_gradient():
+    weight = torch.randn(2, 3, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(kernel_transform, (weight,))
+
+
+@pytest.mark.parametrize(
+    "x_shape,w_shape",
+    [
+        ((5, 4), (2, 4, 3)),  # x not 3-D
+        ((1, 5, 4, 1), (2, 4, 3)),
+        ((1, 5, 4), (2, 4)),  # weight not 3-D
+        ((1, 5, 4), (2, 4, 5)),  # kernel size 5
+        ((1, 5, 4), (2, 4, 1)),
+        ((1, 5, 4), (2, 3, 3)),  # C_in mismatch
+        ((1, 4, 5), (2, 4, 3)),  # (B, C, T) passed instead of (B, T, C)
+    ],
+)
+def test_bad_shapes_raise(x_shape, w_shape):
+    with pytest.raises(ValueError, match="winograd_conv3"):
+        winograd_conv3(torch.randn(x_shape), torch.randn(w_shape))
+
+
+def test_applies_only_to_float32_and_float64_on_cpu_without_autocast():
+    x = torch.randn(2, 8, 4)
+    assert winograd_applies(x)
+    assert winograd_applies(x.double())
+    assert not winograd_applies(x.bfloat16())
+    assert not winograd_applies(x.half())
+    assert not winograd_applies(x.to("meta"))  # not the CPU
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert not winograd_applies(x)
+        assert not winograd_applies(x.double())
+    assert winograd_applies(x)  # autocast left: applies again
+
+
+def test_mismatched_dtypes_are_a_clear_error():
+    x = torch.randn(1, 8, 4)
+    with pytest.raises(ValueError, match="one dtype"):
+        winograd_conv3(x, torch.randn(3, 4, 3, dtype=torch.float64))
+    with pytest.raises(ValueError, match="bias"):
+        winograd_conv3(x, torch.randn(3, 4, 3), torch.randn(5))
