@@ -111,9 +111,9 @@ def test_kernel_transform_shape_and_transformed_argument():
     weight = torch.randn(5, 6, 3, dtype=torch.float64)
     bias = torch.randn(5, dtype=torch.float64)
     u = kernel_transform(weight)
-    assert u.shape == (6, 5, 6)
-    torch.testing.assert_close(u[0], weight[..., 0] / 4)  # rows of G: (1/4, 0, 0) ... (0, 0, 1)
-    torch.testing.assert_close(u[5], weight[..., 2])
+    assert u.shape == (6, 6, 5)  # (points, C_in, C_out)
+    torch.testing.assert_close(u[0], weight[..., 0].t() / 4)  # rows of G: (1/4, 0, 0) ... (0, 0, 1)
+    torch.testing.assert_close(u[5], weight[..., 2].t())
     torch.testing.assert_close(winograd_conv3(x, weight, bias, transformed=u), winograd_conv3(x, weight, bias), atol=0, rtol=0)
     torch.testing.assert_close(winograd_conv3(x, weight, bias, transformed=u), conv_reference(x, weight, bias), atol=1e-10, rtol=0)
 
@@ -167,3 +167,12 @@ def test_mismatched_dtypes_are_a_clear_error():
         winograd_conv3(x, torch.randn(3, 4, 3, dtype=torch.float64))
     with pytest.raises(ValueError, match="bias"):
         winograd_conv3(x, torch.randn(3, 4, 3), torch.randn(5))
+
+
+@pytest.mark.parametrize("chunk", [1, 4, 5, 8, 12, 100])
+def test_chunked_equals_whole(chunk):
+    """Runs of whole tiles: the same arithmetic per tile, written into one output."""
+    x = torch.randn(2, 23, 6, dtype=torch.float64)
+    weight = torch.randn(5, 6, 3, dtype=torch.float64)
+    bias = torch.randn(5, dtype=torch.float64)
+    torch.testing.assert_close(winograd_conv3(x, weight, bias, chunk=chunk), conv_reference(x, weight, bias), atol=1e-10, rtol=0)

@@ -11,7 +11,7 @@ from torch import nn
 from .channels_last import depthwise_conv_tm
 from .fastpath import fast_kernels_enabled
 from .masking import apply_mask
-from .winograd import kernel_transform, winograd_applies, winograd_conv3
+from .winograd import winograd_applies, winograd_conv3
 
 
 def downsample_mask(mask: torch.Tensor, stride: int) -> torch.Tensor:
@@ -80,21 +80,13 @@ class MaskedConv1D(nn.Module):
     inference_chunk: int = 8192
 
     def _winograd_conv(self, x: torch.Tensor) -> torch.Tensor:
-        """``self.conv(x)`` by Winograd F(4, 3) on time-major memory: (B, C, T) -> (B, C_out, T) view."""
-        xt = x.transpose(1, 2)  # (B, T, C): no copy when x is a view of time-major memory
-        # the kernel transform is recomputed every call (a few element-wise passes over the
-        # weight): a cache could not see in-place writes through ``weight.data``
-        u, bias, t, step = kernel_transform(self.conv.weight), self.conv.bias, xt.shape[1], self.inference_chunk
-        if torch.is_grad_enabled() or t <= step:
-            return winograd_conv3(xt, self.conv.weight, bias, transformed=u).transpose(1, 2)
-        # long inputs without autograd: chunks with one step of halo on each side bound the
-        # transforms' buffers; the halo outputs are dropped
-        xp = F.pad(xt, (0, 0, 1, 1))
-        parts = [
-            winograd_conv3(xp[:, s : min(s + step, t) + 2], self.conv.weight, bias, transformed=u)[:, 1:-1]
-            for s in range(0, t, step)
-        ]
-        return torch.cat(parts, dim=1).transpose(1, 2)
+        """``self.conv(x)`` by Winograd F(4, 3) on time-major memory: (B, C, T) -> (B, C_out, T) view.
+
+        Without autograd, long inputs go ``inference_chunk`` steps at a time (the transforms'
+        buffers stay bounded; the result is the same)."""
+        chunk = None if torch.is_grad_enabled() else self.inference_chunk
+        # x.transpose(1, 2) is (B, T, C) with no copy when x is a view of time-major memory
+        return winograd_conv3(x.transpose(1, 2), self.conv.weight, self.conv.bias, chunk=chunk).transpose(1, 2)
 
     def _chunkable(self, x: torch.Tensor) -> bool:
         return (

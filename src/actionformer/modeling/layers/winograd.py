@@ -36,28 +36,29 @@ def _by_tile(x: torch.Tensor, num_tiles: int) -> torch.Tensor:
     return x.contiguous().view(b, num_tiles, TILE, c)
 
 
-def _input_transform(x: torch.Tensor, num_tiles: int) -> torch.Tensor:
-    """V = B^T d for every tile: (B, T, C) -> (6, B * nt, C).
+def _input_transform(x4: torch.Tensor, t0: int, t1: int) -> torch.Tensor:
+    """V = B^T d for tiles t0 .. t1 - 1 of x4 (B, nt, 4, C) -> (6, B * (t1 - t0), C).
 
     Tile t reads inputs d_0..d_5 = x[4t - 1 .. 4t + 4]: d_1..d_4 are the tile's own 4 steps,
     d_0 the last step of tile t - 1 and d_5 the first of tile t + 1 (zero beyond the ends, the
     convolution's padding), so no padded copy of x is needed.
     """
-    b, _, c = x.shape
-    x4 = _by_tile(x, num_tiles)
-    d1, d2, d3, d4 = x4.unbind(2)
-    v = x.new_empty(POINTS, b, num_tiles, c)
+    b, num_tiles, _, c = x4.shape
+    d1, d2, d3, d4 = x4[:, t0:t1].unbind(2)
+    v = x4.new_empty(POINTS, b, t1 - t0, c)
     # rows of B^T: (4, 0, -5, 0, 1, 0), (0, -4, -4, 1, 1, 0), (0, 4, -4, -1, 1, 0),
     #              (0, -2, -1, 2, 1, 0), (0, 2, -1, -2, 1, 0), (0, 4, 0, -5, 0, 1)
-    torch.add(d4, d2, alpha=-5, out=v[0])[:, 1:].add_(x4[:, :-1, 3], alpha=4)
+    first = 1 if t0 == 0 else 0  # tile 0 has no previous step: d_0 = 0
+    torch.add(d4, d2, alpha=-5, out=v[0])[:, first:].add_(x4[:, t0 + first - 1 : t1 - 1, 3], alpha=4)
     a, q = torch.add(d4, d2, alpha=-4), torch.add(d3, d1, alpha=-4)
     torch.add(a, q, out=v[1])
     torch.sub(a, q, out=v[2])
     a, q = torch.sub(d4, d2, out=a), torch.sub(d3, d1, out=q).mul_(2)
     torch.add(a, q, out=v[3])
     torch.sub(a, q, out=v[4])
-    torch.add(d1.mul(4), d3, alpha=-5, out=v[5])[:, :-1].add_(x4[:, 1:, 0])
-    return v.view(POINTS, b * num_tiles, c)
+    last = 1 if t1 == num_tiles else 0  # the last tile has no next step: d_5 = 0
+    torch.add(d1.mul(4), d3, alpha=-5, out=v[5])[:, : t1 - t0 - last].add_(x4[:, t0 + 1 : t1 + 1 - last, 0])
+    return v.view(POINTS, b * (t1 - t0), c)
 
 
 def _input_transform_transposed(dv: torch.Tensor, shape: Tuple[int, int, int], num_tiles: int) -> torch.Tensor:
@@ -81,12 +82,12 @@ def _input_transform_transposed(dv: torch.Tensor, shape: Tuple[int, int, int], n
 
 
 def kernel_transform(weight: torch.Tensor) -> torch.Tensor:
-    """U = G w for each output / input channel pair: (C_out, C_in, 3) -> (6, C_out, C_in).
+    """U = G w for each input / output channel pair: (C_out, C_in, 3) -> (6, C_in, C_out).
 
     Written with ordinary differentiable ops: autograd carries the weight gradient through it.
     Rows of G: (1/4, 0, 0), -(1, 1, 1)/6, -(1, -1, 1)/6, (1, 2, 4)/24, (1, -2, 4)/24, (0, 0, 1).
     """
-    w0, w1, w2 = weight.unbind(-1)
+    w0, w1, w2 = weight.permute(2, 1, 0).unbind(0)  # (C_in, C_out) each
     outer = w0 + w2
     even = torch.add(w0, w2, alpha=4).div_(24)
     odd = w1 / 12
@@ -95,21 +96,17 @@ def kernel_transform(weight: torch.Tensor) -> torch.Tensor:
     )
 
 
-def _output_transform(m: torch.Tensor, b: int, t: int, num_tiles: int) -> torch.Tensor:
-    """y = A^T m for every tile: (6, B * nt, C_out) -> (B, T, C_out)."""
-    c = m.shape[-1]
-    m = m.view(POINTS, b, num_tiles, c)
-    m0, m1, m2, m3, m4, m5 = m.unbind(0)
-    out = m.new_empty(b, TILE * num_tiles, c)
-    y = out.view(b, num_tiles, TILE, c)
+def _output_transform(m: torch.Tensor, y4: torch.Tensor) -> None:
+    """y = A^T m for a run of tiles: m (6, B * n, C_out) -> written into y4 (B, n, 4, C_out)."""
+    b, n, _, c = y4.shape
+    m0, m1, m2, m3, m4, m5 = m.view(POINTS, b, n, c).unbind(0)
     # rows of A^T: (1, 1, 1, 1, 1, 0), (0, 1, -1, 2, -2, 0), (0, 1, 1, 4, 4, 0), (0, 1, -1, 8, -8, 1)
     s12, d12 = m1 + m2, m1 - m2
     s34, d34 = m3 + m4, m3 - m4
-    torch.add(m0, s12, out=y[:, :, 0]).add_(s34)
-    torch.add(d12, d34, alpha=2, out=y[:, :, 1])
-    torch.add(s12, s34, alpha=4, out=y[:, :, 2])
-    torch.add(d12, d34, alpha=8, out=y[:, :, 3]).add_(m5)
-    return out if TILE * num_tiles == t else out[:, :t]
+    torch.add(m0, s12, out=y4[:, :, 0]).add_(s34)
+    torch.add(d12, d34, alpha=2, out=y4[:, :, 1])
+    torch.add(s12, s34, alpha=4, out=y4[:, :, 2])
+    torch.add(d12, d34, alpha=8, out=y4[:, :, 3]).add_(m5)
 
 
 def _output_transform_transposed(dy: torch.Tensor, num_tiles: int) -> torch.Tensor:
@@ -132,22 +129,29 @@ def _output_transform_transposed(dy: torch.Tensor, num_tiles: int) -> torch.Tens
 
 
 class _WinogradProducts(torch.autograd.Function):
-    """x (B, T, C_in) and transformed kernel U (6, C_out, C_in) [+ bias] -> (B, T, C_out)."""
+    """x (B, T, C_in) and transformed kernel U (6, C_in, C_out) [+ bias] -> (B, T, C_out)."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, u: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, u: torch.Tensor, bias: Optional[torch.Tensor], chunk_tiles: int) -> torch.Tensor:
         b, t, _ = x.shape
         num_tiles = -(-t // TILE)
-        v = _input_transform(x, num_tiles)  # (6, B * nt, C_in)
-        m = v.new_empty(POINTS, v.shape[1], u.shape[1])
-        for p in range(POINTS):  # 6 separate products run faster than one bmm on MKL
-            torch.mm(v[p], u[p].t(), out=m[p])
-        if bias is not None:
-            # every output of a tile takes product 1 with coefficient 1 (column 1 of A^T is all ones)
-            m[1].add_(bias)
+        x4 = _by_tile(x, num_tiles)
+        out = x.new_empty(b, TILE * num_tiles, u.shape[2])
+        y4 = out.view(b, num_tiles, TILE, -1)
+        # runs of tiles bound the transforms' buffers (1.5x the run's input and output)
+        for t0 in range(0, num_tiles, chunk_tiles):
+            t1 = min(num_tiles, t0 + chunk_tiles)
+            v = _input_transform(x4, t0, t1)  # (6, B * n, C_in)
+            m = v.new_empty(POINTS, v.shape[1], u.shape[2])
+            for p in range(POINTS):
+                torch.mm(v[p], u[p], out=m[p])
+            if bias is not None:
+                # every output of a tile takes product 1 with coefficient 1 (column 1 of A^T is all ones)
+                m[1].add_(bias)
+            _output_transform(m, y4[:, t0:t1])
         ctx.save_for_backward(x, u)
         ctx.has_bias = bias is not None
-        return _output_transform(m, b, t, num_tiles)
+        return out if TILE * num_tiles == t else out[:, :t]
 
     @staticmethod
     @once_differentiable  # the backward writes into preallocated buffers (out=)
@@ -157,19 +161,19 @@ class _WinogradProducts(torch.autograd.Function):
         dm = _output_transform_transposed(grad_out, num_tiles)  # (6, B * nt, C_out)
         grad_x = grad_u = grad_b = None
         if ctx.needs_input_grad[0]:
-            dv = dm.new_empty(POINTS, dm.shape[1], u.shape[2])
+            dv = dm.new_empty(POINTS, dm.shape[1], u.shape[1])
             for p in range(POINTS):
-                torch.mm(dm[p], u[p], out=dv[p])
+                torch.mm(dm[p], u[p].t(), out=dv[p])
             grad_x = _input_transform_transposed(dv, tuple(x.shape), num_tiles)
         if ctx.needs_input_grad[1]:
             # the input transform is recomputed rather than kept: it is 1.5x the input's size
-            v = _input_transform(x, num_tiles)
+            v = _input_transform(_by_tile(x, num_tiles), 0, num_tiles)
             grad_u = u.new_empty(u.shape)
             for p in range(POINTS):
-                torch.mm(dm[p].t(), v[p], out=grad_u[p])
+                torch.mm(v[p].t(), dm[p], out=grad_u[p])
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = grad_out.sum(dim=(0, 1))
-        return grad_x, grad_u, grad_b
+        return grad_x, grad_u, grad_b, None
 
 
 def winograd_conv3(
@@ -177,10 +181,12 @@ def winograd_conv3(
     weight: torch.Tensor,
     bias: Optional[torch.Tensor] = None,
     transformed: Optional[torch.Tensor] = None,
+    chunk: Optional[int] = None,
 ) -> torch.Tensor:
     """``conv1d(x, weight, bias, padding=1)`` on time-major memory: x (B, T, C_in), weight
     (C_out, C_in, 3) -> (B, T, C_out), computed with Winograd's F(4, 3). ``transformed`` may
-    pass ``kernel_transform(weight)`` computed earlier (a cache for inference)."""
+    pass ``kernel_transform(weight)`` computed earlier; ``chunk`` (steps) bounds the transforms'
+    buffers by computing that many output steps at a time (the result is the same)."""
     if x.dim() != 3 or weight.dim() != 3 or weight.shape[-1] != 3 or weight.shape[1] != x.shape[-1]:
         raise ValueError(
             f"winograd_conv3 needs x (B, T, C_in) and weight (C_out, C_in, 3), "
@@ -192,7 +198,8 @@ def winograd_conv3(
             f"{weight.dtype} / {None if bias is None else (bias.dtype, tuple(bias.shape))}"
         )
     u = kernel_transform(weight) if transformed is None else transformed
-    return _WinogradProducts.apply(x.contiguous(), u, bias)
+    chunk_tiles = max(1, (chunk or x.shape[1]) // TILE)
+    return _WinogradProducts.apply(x.contiguous(), u, bias, chunk_tiles)
 
 
 def winograd_applies(x: torch.Tensor) -> bool:
