@@ -68,10 +68,18 @@ class JoinedLevels:
         return [x[..., s : s + t] for s, t in self.spans]
 
 
+# joining copies every level once; past this many steps (batch x joined length) the levels are
+# long enough to run alone efficiently, and the copy would only add to the peak memory
+JOIN_MAX_STEPS = 16384
+
+
 def joined_levels_apply(feats: Sequence[torch.Tensor]) -> bool:
     """Whether the heads run on joined levels: the fast path on the CPU (where the per-level
-    calls and small matrix products cost most) with more than one level."""
-    return fast_kernels_enabled() and len(feats) > 1 and feats[0].device.type == "cpu"
+    calls and small matrix products cost most), more than one level, and not too long."""
+    return (
+        fast_kernels_enabled() and len(feats) > 1 and feats[0].device.type == "cpu"
+        and feats[0].shape[0] * sum(x.shape[-1] for x in feats) <= JOIN_MAX_STEPS
+    )
 
 
 class _ConvTower(nn.Module):

@@ -176,3 +176,15 @@ def test_chunked_equals_whole(chunk):
     weight = torch.randn(5, 6, 3, dtype=torch.float64)
     bias = torch.randn(5, dtype=torch.float64)
     torch.testing.assert_close(winograd_conv3(x, weight, bias, chunk=chunk), conv_reference(x, weight, bias), atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("t,chunk", [(23, 8), (24, 8), (9, 4), (40, 12)])
+def test_strided_input_in_runs_without_autograd(t, chunk):
+    """(C, T) memory seen as (B, T, C): run by run, each from its own time-major copy."""
+    x = torch.randn(2, 6, t, dtype=torch.float64).transpose(1, 2)
+    assert not x.is_contiguous()
+    weight = torch.randn(5, 6, 3, dtype=torch.float64)
+    bias = torch.randn(5, dtype=torch.float64)
+    with torch.no_grad():
+        out = winograd_conv3(x, weight, bias, chunk=chunk)
+    torch.testing.assert_close(out, conv_reference(x, weight, bias), atol=1e-10, rtol=0)

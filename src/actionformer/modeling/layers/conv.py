@@ -78,13 +78,19 @@ class MaskedConv1D(nn.Module):
     # without autograd, long sequences are convolved in chunks of this many steps (plus the
     # kernel's halo): the convolution's internal reordered copies of its input then stay small
     inference_chunk: int = 8192
+    # without autograd, a Winograd run reads at most this many input elements (steps x channels)
+    winograd_buffer_elements: int = 1 << 22
 
     def _winograd_conv(self, x: torch.Tensor) -> torch.Tensor:
         """``self.conv(x)`` by Winograd F(4, 3) on time-major memory: (B, C, T) -> (B, C_out, T) view.
 
         Without autograd, long inputs go ``inference_chunk`` steps at a time (the transforms'
         buffers stay bounded; the result is the same)."""
-        chunk = None if torch.is_grad_enabled() else self.inference_chunk
+        chunk = None
+        if not torch.is_grad_enabled():
+            # the transforms' buffers are 1.5x a run's input: wide inputs (the embedding's 2048
+            # channels) take shorter runs
+            chunk = min(self.inference_chunk, max(256, self.winograd_buffer_elements // x.shape[1]))
         # x.transpose(1, 2) is (B, T, C) with no copy when x is a view of time-major memory
         return winograd_conv3(x.transpose(1, 2), self.conv.weight, self.conv.bias, chunk=chunk).transpose(1, 2)
 

@@ -198,8 +198,25 @@ def winograd_conv3(
             f"{weight.dtype} / {None if bias is None else (bias.dtype, tuple(bias.shape))}"
         )
     u = kernel_transform(weight) if transformed is None else transformed
-    chunk_tiles = max(1, (chunk or x.shape[1]) // TILE)
+    t = x.shape[1]
+    if chunk is not None and t > chunk and not x.is_contiguous() and not torch.is_grad_enabled():
+        return _strided_runs(x, u, bias, max(TILE, chunk // TILE * TILE))
+    chunk_tiles = max(1, (chunk or t) // TILE)
     return _WinogradProducts.apply(x.contiguous(), u, bias, chunk_tiles)
+
+
+def _strided_runs(x: torch.Tensor, u: torch.Tensor, bias: Optional[torch.Tensor], step: int) -> torch.Tensor:
+    """Without autograd, for x (B, T, C) not in time-major memory (e.g. a video's (C, T) features
+    used as they are): each run of ``step`` outputs reads a time-major copy of its own steps and
+    one tile of halo on each side, so no full-length copy of x is ever held."""
+    b, t, _ = x.shape
+    out = x.new_empty(b, t, u.shape[2])
+    for start in range(0, t, step):
+        end = min(t, start + step)
+        lo, hi = max(0, start - TILE), min(t, end + TILE)
+        y = _WinogradProducts.apply(x[:, lo:hi].contiguous(), u, bias, -(-(hi - lo) // TILE))
+        out[:, start:end] = y[:, start - lo : end - lo]
+    return out
 
 
 def winograd_applies(x: torch.Tensor) -> bool:

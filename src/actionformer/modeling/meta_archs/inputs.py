@@ -79,7 +79,8 @@ def batch_videos(
 ):
     """Zero-pad every video's (C, T) features to ``length``: feats (B, C, length), masks (B, 1, length).
 
-    ``time_major`` (default: with the fast kernels, on the CPU) stores feats as (B, T, C) memory.
+    ``time_major`` (default: with the fast kernels, on the CPU) stores padded feats as (B, T, C)
+    memory.
     """
     lengths = [v["feats"].shape[-1] for v in video_list]
     for i, (video, t) in enumerate(zip(video_list, lengths)):
@@ -93,8 +94,10 @@ def batch_videos(
     masks = (torch.arange(length, device=device)[None, :] < lens[:, None]).unsqueeze(1)  # (B, 1, length)
     if time_major is None:
         time_major = fast_kernels_enabled() and device.type == "cpu"
-    if len(video_list) == 1 and lengths[0] == length and not time_major:
-        return first.to(device).unsqueeze(0), masks  # no padding needed: no copy
+    if len(video_list) == 1 and lengths[0] == length:
+        # no padding needed: no copy (the fast path's first convolution reads (C, T) memory in
+        # runs, see winograd_conv3, rather than hold a time-major copy of a long video)
+        return first.to(device).unsqueeze(0), masks
     if time_major:
         # (B, T, C) memory seen as (B, C, T): the fast kernels' layout, so the first layer needs
         # no reordering copy
