@@ -111,9 +111,9 @@ def test_kernel_transform_shape_and_transformed_argument():
     weight = torch.randn(5, 6, 3, dtype=torch.float64)
     bias = torch.randn(5, dtype=torch.float64)
     u = kernel_transform(weight)
-    assert u.shape == (6, 6, 5)  # (points, C_in, C_out)
-    torch.testing.assert_close(u[0], weight[..., 0].t() / 4)  # rows of G: (1/4, 0, 0) ... (0, 0, 1)
-    torch.testing.assert_close(u[5], weight[..., 2].t())
+    assert u.shape == (6, 5, 6)  # (points, C_out, C_in)
+    torch.testing.assert_close(u[0], weight[..., 0] / 4)  # rows of G: (1/4, 0, 0) ... (0, 0, 1)
+    torch.testing.assert_close(u[5], weight[..., 2])
     torch.testing.assert_close(winograd_conv3(x, weight, bias, transformed=u), winograd_conv3(x, weight, bias), atol=0, rtol=0)
     torch.testing.assert_close(winograd_conv3(x, weight, bias, transformed=u), conv_reference(x, weight, bias), atol=1e-10, rtol=0)
 

@@ -81,19 +81,26 @@ def _input_transform_transposed(dv: torch.Tensor, shape: Tuple[int, int, int], n
     return dx if TILE * num_tiles == t else dx[:, :t]
 
 
-def kernel_transform(weight: torch.Tensor) -> torch.Tensor:
-    """U = G w for each input / output channel pair: (C_out, C_in, 3) -> (6, C_in, C_out).
+# the kernel transform G (6 x 3): U_p = sum_j G[p, j] w_j
+_G = (
+    (1 / 4, 0.0, 0.0),
+    (-1 / 6, -1 / 6, -1 / 6),
+    (-1 / 6, 1 / 6, -1 / 6),
+    (1 / 24, 1 / 12, 1 / 6),
+    (1 / 24, -1 / 12, 1 / 6),
+    (0.0, 0.0, 1.0),
+)
 
-    Written with ordinary differentiable ops: autograd carries the weight gradient through it.
-    Rows of G: (1/4, 0, 0), -(1, 1, 1)/6, -(1, -1, 1)/6, (1, 2, 4)/24, (1, -2, 4)/24, (0, 0, 1).
-    """
-    w0, w1, w2 = weight.permute(2, 1, 0).unbind(0)  # (C_in, C_out) each
-    outer = w0 + w2
-    even = torch.add(w0, w2, alpha=4).div_(24)
-    odd = w1 / 12
-    return torch.stack(
-        [w0 / 4, (outer + w1).div_(-6), (outer - w1).div_(-6), even + odd, even - odd, w2]
-    )
+
+def kernel_transform(weight: torch.Tensor) -> torch.Tensor:
+    """U = G w for each output / input channel pair: (C_out, C_in, 3) -> (6, C_out, C_in).
+
+    One (6 x 3) @ (3 x C_out C_in) product reading the weight in place (its taps are the
+    fastest-varying axis, a transposed operand for the BLAS); autograd carries the weight
+    gradient through it."""
+    c_out, c_in, _ = weight.shape
+    g = torch.tensor(_G, dtype=weight.dtype, device=weight.device)
+    return torch.mm(g, weight.reshape(c_out * c_in, 3).t()).view(POINTS, c_out, c_in)
 
 
 def _output_transform(m: torch.Tensor, y4: torch.Tensor) -> None:
@@ -129,22 +136,22 @@ def _output_transform_transposed(dy: torch.Tensor, num_tiles: int) -> torch.Tens
 
 
 class _WinogradProducts(torch.autograd.Function):
-    """x (B, T, C_in) and transformed kernel U (6, C_in, C_out) [+ bias] -> (B, T, C_out)."""
+    """x (B, T, C_in) and transformed kernel U (6, C_out, C_in) [+ bias] -> (B, T, C_out)."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, u: torch.Tensor, bias: Optional[torch.Tensor], chunk_tiles: int) -> torch.Tensor:
         b, t, _ = x.shape
         num_tiles = -(-t // TILE)
         x4 = _by_tile(x, num_tiles)
-        out = x.new_empty(b, TILE * num_tiles, u.shape[2])
+        out = x.new_empty(b, TILE * num_tiles, u.shape[1])
         y4 = out.view(b, num_tiles, TILE, -1)
         # runs of tiles bound the transforms' buffers (1.5x the run's input and output)
         for t0 in range(0, num_tiles, chunk_tiles):
             t1 = min(num_tiles, t0 + chunk_tiles)
             v = _input_transform(x4, t0, t1)  # (6, B * n, C_in)
-            m = v.new_empty(POINTS, v.shape[1], u.shape[2])
+            m = v.new_empty(POINTS, v.shape[1], u.shape[1])
             for p in range(POINTS):
-                torch.mm(v[p], u[p], out=m[p])
+                torch.mm(v[p], u[p].t(), out=m[p])
             if bias is not None:
                 # every output of a tile takes product 1 with coefficient 1 (column 1 of A^T is all ones)
                 m[1].add_(bias)
@@ -161,16 +168,16 @@ class _WinogradProducts(torch.autograd.Function):
         dm = _output_transform_transposed(grad_out, num_tiles)  # (6, B * nt, C_out)
         grad_x = grad_u = grad_b = None
         if ctx.needs_input_grad[0]:
-            dv = dm.new_empty(POINTS, dm.shape[1], u.shape[1])
+            dv = dm.new_empty(POINTS, dm.shape[1], u.shape[2])
             for p in range(POINTS):
-                torch.mm(dm[p], u[p].t(), out=dv[p])
+                torch.mm(dm[p], u[p], out=dv[p])
             grad_x = _input_transform_transposed(dv, tuple(x.shape), num_tiles)
         if ctx.needs_input_grad[1]:
             # the input transform is recomputed rather than kept: it is 1.5x the input's size
             v = _input_transform(_by_tile(x, num_tiles), 0, num_tiles)
             grad_u = u.new_empty(u.shape)
             for p in range(POINTS):
-                torch.mm(v[p].t(), dm[p], out=grad_u[p])
+                torch.mm(dm[p].t(), v[p], out=grad_u[p])
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = grad_out.sum(dim=(0, 1))
         return grad_x, grad_u, grad_b, None
@@ -199,10 +206,12 @@ def winograd_conv3(
         )
     u = kernel_transform(weight) if transformed is None else transformed
     t = x.shape[1]
-    if chunk is not None and t > chunk and not x.is_contiguous() and not torch.is_grad_enabled():
-        return _strided_runs(x, u, bias, max(TILE, chunk // TILE * TILE))
-    chunk_tiles = max(1, (chunk or t) // TILE)
-    return _WinogradProducts.apply(x.contiguous(), u, bias, chunk_tiles)
+    # runs of (nearly) equal length: a short last run would make small, slow matrix products
+    num_runs = -(-t // max(TILE, chunk)) if chunk else 1
+    run_tiles = -(-t // (TILE * num_runs))
+    if num_runs > 1 and not x.is_contiguous() and not torch.is_grad_enabled():
+        return _strided_runs(x, u, bias, TILE * run_tiles)
+    return _WinogradProducts.apply(x.contiguous(), u, bias, run_tiles)
 
 
 def _strided_runs(x: torch.Tensor, u: torch.Tensor, bias: Optional[torch.Tensor], step: int) -> torch.Tensor:
@@ -210,7 +219,7 @@ def _strided_runs(x: torch.Tensor, u: torch.Tensor, bias: Optional[torch.Tensor]
     used as they are): each run of ``step`` outputs reads a time-major copy of its own steps and
     one tile of halo on each side, so no full-length copy of x is ever held."""
     b, t, _ = x.shape
-    out = x.new_empty(b, t, u.shape[2])
+    out = x.new_empty(b, t, u.shape[1])
     for start in range(0, t, step):
         end = min(t, start + step)
         lo, hi = max(0, start - TILE), min(t, end + TILE)
