@@ -24,14 +24,6 @@ def _windows(x: torch.Tensor, num_blocks: int, block: int, span: int) -> torch.T
     return x.as_strided(size, new_stride)
 
 
-def _block_pairs(x: torch.Tensor, num_blocks: int, block: int, span: int) -> torch.Tensor:
-    """Windows of ``span <= 2 * block`` steps starting at every block: (B, H, (nb + 1) * block, D)
-    -> (B * H, nb, span, D). Built from block i and the head of block i + 1, so its backward is
-    two slices, where overlapping ``as_strided`` windows need a slow scatter-add."""
-    blocks = x.flatten(0, 1).view(-1, num_blocks + 1, block, x.shape[-1])
-    return torch.cat([blocks[:, :-1], blocks[:, 1:, : span - block]], dim=2)
-
-
 def band_mask(block: int, window_overlap: int, device: torch.device) -> torch.Tensor:
     """(block, block + 2w) bool: row r may see columns r .. r + 2w (keys t - w .. t + w)."""
     rows = torch.arange(block, device=device)[:, None]
@@ -74,17 +66,6 @@ def local_attention(
     padded = num_blocks * block
     span = block + 2 * w
 
-    # keys / values (BH, nb, span, D): w steps of padding before, the rest after
-    if 2 * w <= block:  # always with the default block
-        pad = (0, 0, w, (num_blocks + 1) * block - w - seq_len)
-        k_win = _block_pairs(F.pad(k, pad), num_blocks, block, span)
-        v_win = _block_pairs(F.pad(v, pad), num_blocks, block, span)
-    else:
-        pad = (0, 0, w, w + padded - seq_len)
-        k_win = _windows(F.pad(k, pad).flatten(0, 1), num_blocks, block, span)
-        v_win = _windows(F.pad(v, pad).flatten(0, 1), num_blocks, block, span)
-    q_blk = F.pad(q, (0, 0, 0, padded - seq_len)).reshape(bsz * n_head, num_blocks, block, head_dim)
-
     key_valid = F.pad(key_mask, (w, w + padded - seq_len), value=False)  # (B, padded + 2w)
     key_valid = _windows(key_valid.unsqueeze(-1), num_blocks, block, span).squeeze(-1)  # (B, nb, span)
     query_valid = F.pad(key_mask, (0, padded - seq_len), value=False).view(bsz, 1, num_blocks, block, 1)
@@ -92,11 +73,8 @@ def local_attention(
     bias = rel_pe_bias(rel_pe, block, w)[None, :, None] if rel_pe is not None else None
     band = band_mask(block, w, q.device)
 
-    def attend(b0: int, b1: int) -> torch.Tensor:
-        """Output of blocks b0..b1-1: (BH, b1 - b0, block, D)."""
-        nb = b1 - b0
-        scores = torch.matmul(q_blk[:, b0:b1], k_win[:, b0:b1].transpose(-1, -2))  # (BH, nb, block, span)
-        scores = scores.view(bsz, n_head, nb, block, span)
+    def probabilities(scores: torch.Tensor, b0: int, b1: int) -> torch.Tensor:
+        """Scores (B, H, nb, block, span) of blocks b0..b1-1 -> masked softmax (B * H, nb, block, span)."""
         if bias is not None:
             scores = scores + bias
         allowed = band[None, None] & key_valid[:, b0:b1, None, :]  # (B, nb, block, span)
@@ -107,12 +85,58 @@ def local_attention(
             probs = probs * query_valid[:, :, b0:b1].to(scores.dtype)
         if dropout_p > 0.0 and training:
             probs = F.dropout(probs, dropout_p, training=True)
-        return torch.matmul(probs.view(bsz * n_head, nb, block, span), v_win[:, b0:b1])
+        return probs.view(bsz * n_head, b1 - b0, block, span)
+
+    if 2 * w <= block:  # always with the default block
+        out = _paired_block_attention(q, k, v, num_blocks, block, w, probabilities)
+    else:
+        out = _windowed_attention(q, k, v, num_blocks, block, w, probabilities)
+    return out.view(bsz, n_head, padded, head_dim)[:, :, :seq_len]
+
+
+def _paired_block_attention(q, k, v, num_blocks: int, block: int, w: int, probabilities) -> torch.Tensor:
+    """Banded attention with the window of block i = block i of the keys (shifted by w) and the
+    first 2w steps of block i + 1, never copied into windows: each half is its own batched
+    product. Every head gets two dummy blocks at its end so that "block i + 1" is a constant
+    offset in the flattened (head, block) batch. Returns (B * H, nb, block, D)."""
+    bsz, n_head, seq_len, head_dim = q.shape
+    per_head = num_blocks + 2
+    n = bsz * n_head * per_head
+    q_blk = F.pad(q, (0, 0, 0, per_head * block - seq_len)).reshape(n, block, head_dim)
+    kv_pad = (0, 0, w, per_head * block - w - seq_len)
+    k_blk = F.pad(k, kv_pad).reshape(n, block, head_dim)
+    v_blk = F.pad(v, kv_pad).reshape(n, block, head_dim)
+
+    def per_block(x: torch.Tensor) -> torch.Tensor:
+        """(n - 1, ...) -> (B, H, nb, ...): one zero entry appended, the dummy blocks dropped."""
+        x = torch.cat([x, x.new_zeros((1,) + x.shape[1:])])
+        return x.view((bsz, n_head, per_head) + x.shape[1:])[:, :, :num_blocks]
+
+    own = torch.bmm(q_blk[:-1], k_blk[:-1].transpose(1, 2))  # (n - 1, block, block)
+    ahead = torch.bmm(q_blk[:-1], k_blk[1:, : 2 * w].transpose(1, 2))  # (n - 1, block, 2w)
+    probs = probabilities(per_block(torch.cat([own, ahead], dim=-1)), 0, num_blocks)  # (BH, nb, block, span)
+    probs = F.pad(probs, (0, 0, 0, 0, 0, 2)).reshape(n, block, block + 2 * w)
+    out = torch.bmm(probs[:-1, :, :block], v_blk[:-1]) + torch.bmm(probs[:-1, :, block:], v_blk[1:, : 2 * w])
+    return per_block(out).reshape(bsz * n_head, num_blocks, block, head_dim)
+
+
+def _windowed_attention(q, k, v, num_blocks: int, block: int, w: int, probabilities) -> torch.Tensor:
+    """Banded attention over key/value windows copied out of the padded sequence (any block
+    size; used when a window reaches past the next block). Returns (B * H, nb, block, D)."""
+    bsz, n_head, seq_len, head_dim = q.shape
+    padded, span = num_blocks * block, block + 2 * w
+    pad = (0, 0, w, w + padded - seq_len)
+    k_win = _windows(F.pad(k, pad).flatten(0, 1), num_blocks, block, span)  # (BH, nb, span, D)
+    v_win = _windows(F.pad(v, pad).flatten(0, 1), num_blocks, block, span)
+    q_blk = F.pad(q, (0, 0, 0, padded - seq_len)).reshape(bsz * n_head, num_blocks, block, head_dim)
+
+    def attend(b0: int, b1: int) -> torch.Tensor:
+        scores = torch.matmul(q_blk[:, b0:b1], k_win[:, b0:b1].transpose(-1, -2))  # (BH, nb, block, span)
+        probs = probabilities(scores.view(bsz, n_head, b1 - b0, block, span), b0, b1)
+        return torch.matmul(probs, v_win[:, b0:b1])
 
     # without autograd, long sequences go in groups of blocks to bound the windowed copies
     group = num_blocks if torch.is_grad_enabled() else max(1, 4096 // block)
     if group >= num_blocks:
-        out = attend(0, num_blocks)
-    else:
-        out = torch.cat([attend(b, min(b + group, num_blocks)) for b in range(0, num_blocks, group)], dim=1)
-    return out.view(bsz, n_head, padded, head_dim)[:, :, :seq_len]
+        return attend(0, num_blocks)
+    return torch.cat([attend(b, min(b + group, num_blocks)) for b in range(0, num_blocks, group)], dim=1)
