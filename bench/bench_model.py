@@ -3,7 +3,7 @@
     PYTHONPATH=src python bench/bench_model.py [--threads 2] [--sizes 2304 9216 36864]
 
 Measures our model and, for comparison on the same machine, an original-style path: the same
-model with ``fast_kernels(False)`` (the original's formulation of layer norm, 1x1 convolutions,
+model with ``fast_kernels(False)`` (the original's formulation of layer norm, 1x1 and 3-tap convolutions,
 depthwise convolutions, max-pool, and its sliding-chunk local attention) and the original's
 padding (training batches to max_seq_len; inference to max_seq_len, or beyond it to a multiple
 of max_div_factor). Prints a markdown table and writes bench/results/model.json.
