@@ -11,8 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .layers import LayerNorm, MaskedConv1D, Scale, fast_kernels_enabled
-
-TILE = 4  # the Winograd convolutions' tile: a joined sequence is padded to a multiple of it
+from .layers.winograd import TILE  # a joined sequence is padded to whole Winograd tiles
 
 
 @dataclass

@@ -19,7 +19,7 @@ zero step at each end, as ``nn.Conv1d(kernel_size=3, padding=1)``.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +27,7 @@ from torch.autograd.function import once_differentiable
 
 TILE = 4  # outputs per tile
 POINTS = TILE + 2  # inputs per tile = transformed points = matrix products
+
 
 def _by_tile(x: torch.Tensor, num_tiles: int) -> torch.Tensor:
     """(B, T, C) -> (B, nt, 4, C): steps 4t .. 4t + 3 of tile t (zero-padded to 4 nt steps)."""
@@ -69,10 +70,9 @@ def _input_transform_transposed(dv: torch.Tensor, shape: Tuple[int, int, int], n
     s34, d34 = v3 + v4, v3 - v4
     # the gradients of each tile's inputs d_1..d_4 (columns of B^T) land on its own 4 steps ...
     dx = dv.new_empty(b, num_tiles, TILE, c)
-    torch.add(d12.mul_(-4), d34, alpha=-2, out=dx[:, :, 0]).add_(v5, alpha=4)
+    torch.add(d34.mul(-2), d12, alpha=-4, out=dx[:, :, 0]).add_(v5, alpha=4)
     torch.add(v0.mul(-5), s12, alpha=-4, out=dx[:, :, 1]).sub_(s34)
-    # (d12 was scaled by -4 in place above; dividing by a power of two restores it exactly)
-    torch.add(d12.div_(-4), d34, alpha=2, out=dx[:, :, 2]).add_(v5, alpha=-5)
+    torch.add(d12, d34, alpha=2, out=dx[:, :, 2]).add_(v5, alpha=-5)
     torch.add(v0, s12, out=dx[:, :, 3]).add_(s34)
     # ... and those of d_0 (4 v0) and d_5 (v5) on the neighbouring tiles' last / first step
     dx[:, :-1, 3].add_(v0[:, 1:], alpha=4)
