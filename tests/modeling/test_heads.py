@@ -80,3 +80,15 @@ def test_separators_keep_levels_independent():
             assert (a - b).abs().max() > 1e-2
         else:
             torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+def test_heads_share_one_join():
+    """The meta-architecture joins the levels once for both heads; the outputs are the same."""
+    cls, reg = heads()
+    feats, masks = pyramid()
+    joined = JoinedLevels.join(feats, masks)
+    with torch.no_grad():
+        shared = cls(feats, masks, joined) + reg(feats, masks, joined)
+        alone = cls(feats, masks) + reg(feats, masks)
+    for a, b in zip(shared, alone):
+        assert torch.equal(a, b)

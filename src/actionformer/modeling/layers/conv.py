@@ -11,6 +11,7 @@ from torch import nn
 from .channels_last import depthwise_conv_tm
 from .fastpath import fast_kernels_enabled
 from .masking import apply_mask
+from .tap_products import tap_products_conv
 from .winograd import winograd_applies, winograd_conv3
 
 
@@ -55,6 +56,11 @@ class MaskedConv1D(nn.Module):
         self._winograd = (
             kernel_size == 3 and groups == 1 and dilation == 1 and stride == 1 and min(in_channels, out_channels) >= 32
         )
+        # the other dense "same" convolutions with a narrow output (the heads' last layers)
+        self._narrow = (
+            kernel_size > 1 and groups == 1 and dilation == 1 and stride == 1 and not self._winograd
+            and out_channels < 32
+        )
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         if x.shape[-1] % self.stride != 0:
@@ -62,6 +68,10 @@ class MaskedConv1D(nn.Module):
         if self._winograd and fast_kernels_enabled() and winograd_applies(x):
             out = self._winograd_conv(x)  # (B, C, T) view of fresh time-major memory
             # in place when autograd is off (a custom Function's output view can't be modified under it)
+            return apply_mask(out, mask, inplace=not torch.is_grad_enabled()), mask
+        if self._narrow and fast_kernels_enabled() and x.device.type == "cpu" and x.transpose(1, 2).is_contiguous():
+            # on time-major memory (the heads' towers give it) without the convolution's reordering copy
+            out = tap_products_conv(x.transpose(1, 2), self.conv.weight, self.conv.bias).transpose(1, 2)
             return apply_mask(out, mask, inplace=not torch.is_grad_enabled()), mask
         if self._pointwise and fast_kernels_enabled():
             out = pointwise_conv(x[..., :: self.stride], self.conv.weight, self.conv.bias)

@@ -34,7 +34,31 @@ class AffineDropPath(nn.Module):
         self.drop_prob = drop_prob
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if fast_kernels_enabled():
+            return x * self._factor(x)
         return drop_path(self.scale * x, self.drop_prob, self.training)
+
+    def add_to(self, residual: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``residual + self(x)``; in the fast path one pass over x (the scale, the kept-sample
+        mask and the 1 / keep_prob rescaling are folded into one (B, C, 1) factor first)."""
+        if fast_kernels_enabled():
+            return torch.addcmul(residual, x, self._factor(x))
+        return residual + self(x)
+
+    def _factor(self, x: torch.Tensor) -> torch.Tensor:
+        if self.drop_prob == 0.0 or not self.training:
+            return self.scale
+        keep_prob = 1 - self.drop_prob
+        # the same random draw as drop_path's, so both paths drop the same samples
+        keep = (keep_prob + torch.rand((x.shape[0], 1, 1), dtype=x.dtype, device=x.device)).floor_()
+        return self.scale * (keep / keep_prob)
+
+
+def residual_add(path: nn.Module, residual: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``residual + path(x)`` for a block's drop-path module (an AffineDropPath or an Identity)."""
+    if isinstance(path, AffineDropPath):
+        return path.add_to(residual, x)
+    return residual + path(x)
 
 
 class SkipPool(nn.MaxPool1d):
@@ -101,8 +125,8 @@ class TransformerBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         out, out_mask = self.attn(self.ln1(x), mask)
-        out = apply_mask(self.pool_skip(x), out_mask) + self.drop_path_attn(out)
-        return out + self.drop_path_mlp(apply_mask(self._mlp(out), out_mask)), out_mask
+        out = residual_add(self.drop_path_attn, apply_mask(self.pool_skip(x), out_mask), out)
+        return residual_add(self.drop_path_mlp, out, apply_mask(self._mlp(out), out_mask)), out_mask
 
     def _mlp(self, x: torch.Tensor) -> torch.Tensor:
         t = x.shape[-1]

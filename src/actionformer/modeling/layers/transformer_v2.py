@@ -12,7 +12,7 @@ from .conv import Conv1x1
 from .norm import LayerNorm
 from .rms_norm import RMSNorm
 from .swiglu import SwiGLU, swiglu_hidden_dim
-from .transformer import AffineDropPath, SkipPool
+from .transformer import AffineDropPath, SkipPool, residual_add
 
 
 class TransformerBlockV2(nn.Module):
@@ -73,6 +73,6 @@ class TransformerBlockV2(nn.Module):
         """x: (B, C, T); mask: (B, 1, T) bool -> (B, C, T / stride), (B, 1, T / stride)."""
         out, out_mask = self.attn(self.ln1(x), mask)
         valid = out_mask.to(out.dtype)
-        out = self.pool_skip(x) * valid + self.drop_path_attn(out)
-        out = out + self.drop_path_mlp(self.mlp(self.ln2(out)) * valid)
+        out = residual_add(self.drop_path_attn, self.pool_skip(x) * valid, out)
+        out = residual_add(self.drop_path_mlp, out, self.mlp(self.ln2(out)) * valid)
         return out, out_mask

@@ -10,7 +10,7 @@ from torch import nn
 
 from ..assign import assign_labels
 from ..backbones import BackboneSpec
-from ..heads import ClsHead, RegHead
+from ..heads import ClsHead, JoinedLevels, RegHead, joined_levels_apply
 from ..losses import ctr_diou_loss_1d, sigmoid_focal_loss
 from .. import necks as _necks  # noqa: F401  (registers the built-in necks)
 from .. import point_generator as _points  # noqa: F401  (registers the point generator)
@@ -158,8 +158,10 @@ class LocPointTransformer(nn.Module):
         level_feats, level_masks = self.backbone(feats, masks)
         fpn_feats, fpn_masks = self.neck(level_feats, level_masks)
         points = self.point_generator(fpn_feats)
-        cls_logits = self.cls_head(fpn_feats, fpn_masks)  # per level (B, num_classes, T_l)
-        offsets = self.reg_head(fpn_feats, fpn_masks)  # per level (B, 2, T_l)
+        # both heads read the same levels: join them once (when the heads run joined at all)
+        joined = JoinedLevels.join(fpn_feats, fpn_masks) if joined_levels_apply(fpn_feats) else None
+        cls_logits = self.cls_head(fpn_feats, fpn_masks, joined)  # per level (B, num_classes, T_l)
+        offsets = self.reg_head(fpn_feats, fpn_masks, joined)  # per level (B, 2, T_l)
         return DenseOutputs(
             points=points,
             cls_logits=[x.permute(0, 2, 1) for x in cls_logits],  # (B, T_l, num_classes)
