@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from actionformer.modeling.heads import ClsHead, JoinedLevels, RegHead
 from actionformer.modeling.layers import fast_kernels
@@ -20,10 +21,10 @@ def pyramid(lengths=(40, 20, 10, 5), valid=(33, 20), channels=32, seed=0):
     return feats, masks
 
 
-def heads(channels=32):
+def heads(channels=32, act_layer=nn.ReLU, with_ln=True):
     torch.manual_seed(0)
-    cls = ClsHead(channels, channels, num_classes=5, with_ln=True)
-    reg = RegHead(channels, channels, fpn_levels=4, with_ln=True)
+    cls = ClsHead(channels, channels, num_classes=5, with_ln=with_ln, act_layer=act_layer)
+    reg = RegHead(channels, channels, fpn_levels=4, with_ln=with_ln, act_layer=act_layer)
     for p in list(cls.parameters()) + list(reg.parameters()):  # away from the init
         p.data.add_(torch.randn_like(p) * 0.1)
     return cls, reg
@@ -44,8 +45,13 @@ def test_join_places_levels_with_zero_separators():
 
 
 @pytest.mark.parametrize("grad", [False, True], ids=["no_grad", "autograd"])
-def test_joined_heads_equal_per_level_heads(grad):
-    cls, reg = heads()
+@pytest.mark.parametrize(
+    "act_layer, with_ln",
+    [(nn.ReLU, True), (nn.Sigmoid, True), (nn.ReLU, False)],
+    ids=["relu-ln", "sigmoid-ln", "relu-no-ln"],  # separators zeroed before / after the activation, or by the mask
+)
+def test_joined_heads_equal_per_level_heads(grad, act_layer, with_ln):
+    cls, reg = heads(act_layer=act_layer, with_ln=with_ln)
     feats, masks = pyramid()
     with torch.set_grad_enabled(grad):
         with fast_kernels(True):

@@ -56,13 +56,14 @@ class JoinedLevels:
             separators=steps.nonzero().squeeze(1), spans=spans,
         )
 
-    def zero_separators(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, C, L) with the separator steps set to zero (in place without autograd)."""
-        if torch.is_grad_enabled():
-            # a product with a 0/1 row: one pass (an out-of-place index_fill copies x first)
-            keep = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device).index_fill_(0, self.separators, 0.0)
-            return x * keep.view(1, 1, -1)  # (1, 1, L): a 1-D operand broadcasts 3x slower here
-        return x.index_fill_(2, self.separators, 0.0)
+    def zero_separators(self, x: torch.Tensor, inplace: bool) -> torch.Tensor:
+        """x (B, C, L) with the separator steps set to zero. ``inplace``: x is a fresh tensor no
+        backward keeps (then only the separator steps are written)."""
+        if inplace or not torch.is_grad_enabled():
+            return x.index_fill_(2, self.separators, 0.0)
+        # a product with a 0/1 row: one pass (an out-of-place index_fill copies x first)
+        keep = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device).index_fill_(0, self.separators, 0.0)
+        return x * keep.view(1, 1, -1)  # (1, 1, L): a 1-D operand broadcasts 3x slower here
 
     def split(self, x: torch.Tensor) -> List[torch.Tensor]:
         """(B, C', L) -> per level (B, C', T_l) views."""
@@ -97,6 +98,8 @@ class _ConvTower(nn.Module):
                 )
             )
             self.norm.append(LayerNorm(feat_dim) if with_ln else nn.Identity())
+        with torch.no_grad():  # ReLU, GELU, SiLU...: zero separators may be zeroed before it
+            self._act_keeps_zero = bool((self.act(torch.zeros(1, device="cpu")) == 0).all())
 
     def _tower(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         for conv, norm in zip(self.head, self.norm):
@@ -106,7 +109,15 @@ class _ConvTower(nn.Module):
     def _joined_tower(self, joined: JoinedLevels) -> torch.Tensor:
         x = joined.x
         for conv, norm in zip(self.head, self.norm):
-            x = joined.zero_separators(self.act(norm(conv(x, joined.mask)[0])))
+            out = conv(x, joined.mask)[0]  # the mask zeroes the separators
+            if isinstance(norm, nn.Identity):
+                x = self.act(out)
+            elif self._act_keeps_zero:
+                # the norm turns zero steps into its bias: zero them again on its fresh output
+                # (its backward keeps only its input), before the activation, which keeps 0 at 0
+                x = self.act(joined.zero_separators(norm(out), inplace=True))
+            else:
+                x = joined.zero_separators(self.act(norm(out)), inplace=False)
         return x
 
 

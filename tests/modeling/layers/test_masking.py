@@ -62,9 +62,20 @@ def test_inplace_modifies_x():
     out = apply_mask(x, partial_mask(), inplace=True)
     assert out is x
     assert torch.equal(x, expected)
-    with fast_kernels(False):
+    with fast_kernels(False):  # the reference path multiplies out of place, as the original
         y = torch.randn(2, 3, 7)
-        assert apply_mask(y, full_mask(), inplace=True) is y
+        before = y.clone()
+        out = apply_mask(y, full_mask(), inplace=True)
+        assert out is not y and torch.equal(out, before)
+        out = apply_mask(y, partial_mask(), inplace=True)
+        assert out is not y and torch.equal(y, before) and torch.equal(out, expected * 0 + before * partial_mask())
+
+
+def test_inplace_under_autograd_gives_the_gradient():
+    w = torch.randn(2, 3, 7, requires_grad=True)
+    out = apply_mask(w * 2.0, partial_mask(), inplace=True)  # a fresh intermediate
+    out.sum().backward()
+    assert torch.equal(w.grad, 2.0 * partial_mask().float().expand(2, 3, 7))
 
 
 def test_keeps_dtype():

@@ -188,3 +188,32 @@ def test_strided_input_in_runs_without_autograd(t, chunk):
     with torch.no_grad():
         out = winograd_conv3(x, weight, bias, chunk=chunk)
     torch.testing.assert_close(out, conv_reference(x, weight, bias), atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("t", [7, 8])  # a partial last tile, whole tiles
+def test_mask_multiplies_output_and_gradient(t):
+    g = torch.Generator().manual_seed(t)
+    x = torch.randn(2, t, 5, generator=g, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(6, 5, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    bias = torch.randn(6, generator=g, dtype=torch.float64, requires_grad=True)
+    mask = torch.ones(2, t, dtype=torch.float64)
+    mask[1, 5:] = 0
+    out = winograd_conv3(x, weight, bias, mask=mask)
+    expected = conv_reference(x, weight, bias) * mask[..., None]
+    torch.testing.assert_close(out, expected, atol=1e-10, rtol=0)
+    assert torch.count_nonzero(out[1, 5:]) == 0
+    assert torch.autograd.gradcheck(lambda a, w, b: winograd_conv3(a, w, b, mask=mask), (x, weight, bias))
+
+
+def test_mask_in_strided_runs_without_autograd():
+    x = torch.randn(1, 6, 40, dtype=torch.float64).transpose(1, 2)  # (B, T, C) view of (C, T) memory
+    weight = torch.randn(4, 6, 3, dtype=torch.float64)
+    mask = (torch.arange(40) < 29).to(torch.float64)[None]
+    with torch.no_grad():
+        out = winograd_conv3(x, weight, chunk=8, mask=mask)
+    torch.testing.assert_close(out, conv_reference(x, weight) * mask[..., None], atol=1e-10, rtol=0)
+
+
+def test_mask_shape_is_checked():
+    with pytest.raises(ValueError, match=r"mask must be \(B, T\)"):
+        winograd_conv3(torch.randn(2, 8, 3), torch.randn(4, 3, 3), mask=torch.ones(2, 1, 8))

@@ -116,7 +116,7 @@ class MaskedMHCA(nn.Module):
         else:
             # (B, nh, T', hs) -> (B, nh, hs, T') -> (B, C, T')
             out = out.transpose(2, 3).reshape(b, self.n_embd, t)
-        return apply_mask(self.proj_drop(self.proj(out)), qx_mask), qx_mask
+        return apply_mask(self.proj_drop(self.proj(out)), qx_mask, inplace=True), qx_mask
 
     def _global_attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, key_mask: torch.Tensor):
         if fast_kernels_enabled():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Tuple, Type
+from typing import Optional, Tuple, Type
 
 import torch
 import torch.nn.functional as F
@@ -10,7 +10,7 @@ from torch import nn
 
 from .channels_last import depthwise_conv_tm
 from .fastpath import fast_kernels_enabled
-from .masking import apply_mask
+from .masking import apply_mask, mask_is_full
 from .tap_products import tap_products_conv
 from .winograd import winograd_applies, winograd_conv3
 
@@ -66,13 +66,13 @@ class MaskedConv1D(nn.Module):
         if x.shape[-1] % self.stride != 0:
             raise ValueError(f"sequence length {x.shape[-1]} is not divisible by the stride {self.stride}")
         if self._winograd and fast_kernels_enabled() and winograd_applies(x):
-            out = self._winograd_conv(x)  # (B, C, T) view of fresh time-major memory
-            # in place when autograd is off (a custom Function's output view can't be modified under it)
-            return apply_mask(out, mask, inplace=not torch.is_grad_enabled()), mask
+            # the mask is applied inside (a custom Function's output can't be modified in place)
+            valid = None if mask_is_full(mask) else mask[:, 0].to(x.dtype)
+            return self._winograd_conv(x, valid), mask  # (B, C, T) view of fresh time-major memory
         if self._narrow and fast_kernels_enabled() and x.device.type == "cpu" and x.transpose(1, 2).is_contiguous():
             # on time-major memory (the heads' towers give it) without the convolution's reordering copy
             out = tap_products_conv(x.transpose(1, 2), self.conv.weight, self.conv.bias).transpose(1, 2)
-            return apply_mask(out, mask, inplace=not torch.is_grad_enabled()), mask
+            return apply_mask(out, mask, inplace=True), mask
         if self._pointwise and fast_kernels_enabled():
             out = pointwise_conv(x[..., :: self.stride], self.conv.weight, self.conv.bias)
         elif self._depthwise and fast_kernels_enabled():
@@ -82,7 +82,8 @@ class MaskedConv1D(nn.Module):
         else:
             out = self.conv(x)
         out_mask = downsample_mask(mask, self.stride)
-        return apply_mask(out, out_mask), out_mask
+        # every branch gives a fresh tensor that no backward keeps: mask it in place
+        return apply_mask(out, out_mask, inplace=True), out_mask
 
 
     # without autograd, long sequences are convolved in chunks of this many steps (plus the
@@ -91,8 +92,9 @@ class MaskedConv1D(nn.Module):
     # without autograd, a Winograd run reads at most this many input elements (steps x channels)
     winograd_buffer_elements: int = 1 << 22
 
-    def _winograd_conv(self, x: torch.Tensor) -> torch.Tensor:
-        """``self.conv(x)`` by Winograd F(4, 3) on time-major memory: (B, C, T) -> (B, C_out, T) view.
+    def _winograd_conv(self, x: torch.Tensor, valid: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``self.conv(x)`` [times ``valid`` (B, T)] by Winograd F(4, 3) on time-major memory:
+        (B, C, T) -> (B, C_out, T) view.
 
         Without autograd, long inputs go ``inference_chunk`` steps at a time (the transforms'
         buffers stay bounded; the result is the same)."""
@@ -102,7 +104,8 @@ class MaskedConv1D(nn.Module):
             # channels) take shorter runs
             chunk = min(self.inference_chunk, max(256, self.winograd_buffer_elements // x.shape[1]))
         # x.transpose(1, 2) is (B, T, C) with no copy when x is a view of time-major memory
-        return winograd_conv3(x.transpose(1, 2), self.conv.weight, self.conv.bias, chunk=chunk).transpose(1, 2)
+        out = winograd_conv3(x.transpose(1, 2), self.conv.weight, self.conv.bias, chunk=chunk, mask=valid)
+        return out.transpose(1, 2)
 
     def _chunkable(self, x: torch.Tensor) -> bool:
         return (

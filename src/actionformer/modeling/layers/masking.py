@@ -20,8 +20,13 @@ def mask_is_full(mask: torch.Tensor) -> bool:
 
 
 def apply_mask(x: torch.Tensor, mask: torch.Tensor, inplace: bool = False) -> torch.Tensor:
-    """``x * mask`` for x (B, C, T) and a (B, 1, T) bool mask; x itself when nothing is masked."""
+    """``x * mask`` for x (B, C, T) and a (B, 1, T) bool mask; x itself when nothing is masked.
+
+    ``inplace=True`` says x is a fresh intermediate that no backward keeps (a layer's output):
+    the fast path then overwrites it instead of allocating another tensor (autograd still
+    derives the gradient; were x kept for a backward, autograd would raise, not miscompute).
+    The reference path always multiplies out of place, as the original."""
     if mask_is_full(mask):
         return x
     valid = mask.to(x.dtype)
-    return x.mul_(valid) if inplace else x * valid
+    return x.mul_(valid) if inplace and fast_kernels_enabled() else x * valid

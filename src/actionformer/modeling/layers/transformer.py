@@ -125,8 +125,10 @@ class TransformerBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         out, out_mask = self.attn(self.ln1(x), mask)
-        out = residual_add(self.drop_path_attn, apply_mask(self.pool_skip(x), out_mask), out)
-        return residual_add(self.drop_path_mlp, out, apply_mask(self._mlp(out), out_mask)), out_mask
+        # the pooled skip is a fresh tensor, the identity skip is x itself (kept by ln1's backward)
+        skip = apply_mask(self.pool_skip(x), out_mask, inplace=not isinstance(self.pool_skip, nn.Identity))
+        out = residual_add(self.drop_path_attn, skip, out)
+        return residual_add(self.drop_path_mlp, out, apply_mask(self._mlp(out), out_mask, inplace=True)), out_mask
 
     def _mlp(self, x: torch.Tensor) -> torch.Tensor:
         t = x.shape[-1]

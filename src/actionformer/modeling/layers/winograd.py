@@ -136,10 +136,15 @@ def _output_transform_transposed(dy: torch.Tensor, num_tiles: int) -> torch.Tens
 
 
 class _WinogradProducts(torch.autograd.Function):
-    """x (B, T, C_in) and transformed kernel U (6, C_out, C_in) [+ bias] -> (B, T, C_out)."""
+    """x (B, T, C_in) and transformed kernel U (6, C_out, C_in) [+ bias] -> (B, T, C_out),
+    optionally times a (B, T) 0/1 mask (applied to the fresh output in place, and to the
+    incoming gradient in the backward: no extra tensor either way)."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, u: torch.Tensor, bias: Optional[torch.Tensor], chunk_tiles: int) -> torch.Tensor:
+    def forward(
+        ctx, x: torch.Tensor, u: torch.Tensor, bias: Optional[torch.Tensor], chunk_tiles: int,
+        mask: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
         b, t, _ = x.shape
         num_tiles = -(-t // TILE)
         x4 = _by_tile(x, num_tiles)
@@ -156,7 +161,10 @@ class _WinogradProducts(torch.autograd.Function):
                 # every output of a tile takes product 1 with coefficient 1 (column 1 of A^T is all ones)
                 m[1].add_(bias)
             _output_transform(m, y4[:, t0:t1])
+        if mask is not None:
+            out[:, :t].mul_(mask[..., None])
         ctx.save_for_backward(x, u)
+        ctx.mask = mask
         ctx.has_bias = bias is not None
         return out if TILE * num_tiles == t else out[:, :t]
 
@@ -164,6 +172,8 @@ class _WinogradProducts(torch.autograd.Function):
     @once_differentiable  # the backward writes into preallocated buffers (out=)
     def backward(ctx, grad_out: torch.Tensor):
         x, u = ctx.saved_tensors
+        if ctx.mask is not None:
+            grad_out = grad_out * ctx.mask[..., None]
         num_tiles = -(-x.shape[1] // TILE)
         dm = _output_transform_transposed(grad_out, num_tiles)  # (6, B * nt, C_out)
         grad_x = grad_u = grad_b = None
@@ -180,7 +190,7 @@ class _WinogradProducts(torch.autograd.Function):
                 torch.mm(dm[p].t(), v[p], out=grad_u[p])
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = grad_out.sum(dim=(0, 1))
-        return grad_x, grad_u, grad_b, None
+        return grad_x, grad_u, grad_b, None, None
 
 
 def winograd_conv3(
@@ -189,11 +199,13 @@ def winograd_conv3(
     bias: Optional[torch.Tensor] = None,
     transformed: Optional[torch.Tensor] = None,
     chunk: Optional[int] = None,
+    mask: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
     """``conv1d(x, weight, bias, padding=1)`` on time-major memory: x (B, T, C_in), weight
     (C_out, C_in, 3) -> (B, T, C_out), computed with Winograd's F(4, 3). ``transformed`` may
     pass ``kernel_transform(weight)`` computed earlier; ``chunk`` (steps) bounds the transforms'
-    buffers by computing that many output steps at a time (the result is the same)."""
+    buffers by computing that many output steps at a time (the result is the same); ``mask``
+    (B, T) of x's dtype, if given, multiplies the output (zeroing padded steps) at no extra pass."""
     if x.dim() != 3 or weight.dim() != 3 or weight.shape[-1] != 3 or weight.shape[1] != x.shape[-1]:
         raise ValueError(
             f"winograd_conv3 needs x (B, T, C_in) and weight (C_out, C_in, 3), "
@@ -209,9 +221,12 @@ def winograd_conv3(
     # runs of (nearly) equal length: a short last run would make small, slow matrix products
     num_runs = -(-t // max(TILE, chunk)) if chunk else 1
     run_tiles = -(-t // (TILE * num_runs))
+    if mask is not None and tuple(mask.shape) != tuple(x.shape[:2]):
+        raise ValueError(f"winograd_conv3: mask must be (B, T) = {tuple(x.shape[:2])}, got {tuple(mask.shape)}")
     if num_runs > 1 and not x.is_contiguous() and not torch.is_grad_enabled():
-        return _strided_runs(x, u, bias, TILE * run_tiles)
-    return _WinogradProducts.apply(x.contiguous(), u, bias, run_tiles)
+        out = _strided_runs(x, u, bias, TILE * run_tiles)
+        return out if mask is None else out.mul_(mask[..., None])
+    return _WinogradProducts.apply(x.contiguous(), u, bias, run_tiles, mask)
 
 
 def _strided_runs(x: torch.Tensor, u: torch.Tensor, bias: Optional[torch.Tensor], step: int) -> torch.Tensor:
