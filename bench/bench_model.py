@@ -9,7 +9,9 @@ padding (training batches to max_seq_len; inference to max_seq_len, or beyond it
 of max_div_factor). Prints a markdown table and writes bench/results/model.json.
 
 - training step: forward + backward + AdamW step, batch of two videos of 2304 and 2000 steps
-  (random features and ground truth), median of ``--steps`` steps after one warm-up round.
+  (random features and ground truth), median of ``--steps`` steps after one warm-up round. Each
+  side's optimizer is built as its trainer builds it: two parameter groups (weight decay on
+  weights only) with our trainer's fused AdamW, and with the default AdamW for the original.
 - inference: ``model.eval()`` forward of one video (detections included), median of
   ``--reps`` runs after a warm-up round.
 - the two paths' runs alternate (ours, original-style, ours, ...) so that load from other jobs
@@ -38,6 +40,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from actionformer.engine import make_optimizer  # noqa: E402
 from actionformer.modeling import make_meta_arch  # noqa: E402
 from actionformer.modeling.layers import fast_kernels  # noqa: E402
 from actionformer.modeling.meta_archs.inputs import padded_length  # noqa: E402
@@ -87,9 +90,13 @@ def time_train_steps(paths: dict, steps: int) -> dict:
     """Median wall and CPU seconds per training step, the paths' steps interleaved."""
     videos = [make_video(2304, 1), make_video(2000, 2)]
     runs = {}
+    opt_cfg = {"type": "AdamW", "learning_rate": 1e-4, "weight_decay": 0.05}
     for name, fast in paths.items():
         model = build_model(original_padding=not fast).train()
-        runs[name] = (model, torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.05), fast)
+        optimizer = make_optimizer(model, opt_cfg)  # our trainer's: the original's groups, fused AdamW
+        if not fast:  # the original's: the same two parameter groups, the default AdamW
+            optimizer = torch.optim.AdamW([{k: v for k, v in g.items() if k != "fused"} for g in optimizer.param_groups], lr=1e-4)
+        runs[name] = (model, optimizer, fast)
     times: dict = {name: ([], []) for name in paths}
     for i in range(steps + 1):  # the first round warms up
         for name, (model, opt, fast) in runs.items():

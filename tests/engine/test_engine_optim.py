@@ -31,6 +31,30 @@ def test_optimizer_types_and_groups():
         make_optimizer(model, {"type": "Adam", "learning_rate": 1.0})
 
 
+def test_adamw_is_fused_and_updates_as_the_default_implementation():
+    torch.manual_seed(0)
+    model = ToyDetector()
+    reference = ToyDetector()
+    reference.load_state_dict(model.state_dict())
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    cfg = {"type": "AdamW", "learning_rate": 1e-2, "weight_decay": 0.05}
+    fused = make_optimizer(model, cfg)
+    assert fused.defaults["fused"] is True  # torch >= 2.4 on the CPU
+    plain = torch.optim.AdamW(
+        [{"params": g["params"], "weight_decay": g["weight_decay"]} for g in make_optimizer(reference, cfg).param_groups],
+        lr=1e-2, foreach=False,
+    )
+    for step in range(3):
+        for net in (model, reference):
+            for p in net.parameters():
+                p.grad = torch.full_like(p, 0.1 * (step + 1)) + torch.arange(p.numel()).view_as(p) * 1e-3
+        fused.step()
+        plain.step()
+    for (name, p), q in zip(model.named_parameters(), reference.parameters()):
+        torch.testing.assert_close(p, q, atol=1e-6, rtol=1e-6, msg=name)
+    assert all(not torch.equal(p, initial[name]) for name, p in model.named_parameters())  # all updated
+
+
 def _lrs(opt_cfg, iters_per_epoch, steps):
     model = nn.Linear(2, 2)
     optimizer = make_optimizer(model, {"type": "SGD", "learning_rate": opt_cfg["learning_rate"], "weight_decay": 0})
