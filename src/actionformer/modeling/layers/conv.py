@@ -93,8 +93,8 @@ class MaskedConv1D(nn.Module):
     winograd_buffer_elements: int = 1 << 22
 
     def _winograd_conv(self, x: torch.Tensor, valid: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """``self.conv(x)`` [times ``valid`` (B, T)] by Winograd F(4, 3) on time-major memory:
-        (B, C, T) -> (B, C_out, T) view.
+        """``self.conv(x)`` [times ``valid`` (B, T)] by Winograd F(4, 3): (B, C, T) in any memory
+        order -> (B, C_out, T) view of time-major memory.
 
         Without autograd, long inputs go ``inference_chunk`` steps at a time (the transforms'
         buffers stay bounded; the result is the same)."""
@@ -103,7 +103,7 @@ class MaskedConv1D(nn.Module):
             # the transforms' buffers are 1.5x a run's input: wide inputs (the embedding's 2048
             # channels) take shorter runs
             chunk = min(self.inference_chunk, max(256, self.winograd_buffer_elements // x.shape[1]))
-        # x.transpose(1, 2) is (B, T, C) with no copy when x is a view of time-major memory
+        # x.transpose(1, 2) is a (B, T, C) view: the transforms read it in place either way
         out = winograd_conv3(x.transpose(1, 2), self.conv.weight, self.conv.bias, chunk=chunk, mask=valid)
         return out.transpose(1, 2)
 

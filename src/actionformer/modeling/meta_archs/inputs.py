@@ -95,8 +95,8 @@ def batch_videos(
     if time_major is None:
         time_major = fast_kernels_enabled() and device.type == "cpu"
     if len(video_list) == 1 and lengths[0] == length:
-        # no padding needed: no copy (the fast path's first convolution reads (C, T) memory in
-        # runs, see winograd_conv3, rather than hold a time-major copy of a long video)
+        # no padding needed: no copy (the fast path's first convolution reads the (C, T) memory
+        # in place, run by run, see winograd_conv3, rather than hold a time-major copy)
         return first.to(device).unsqueeze(0), masks
     if time_major:
         # (B, T, C) memory seen as (B, C, T): the fast kernels' layout, so the first layer needs
