@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .layers import LayerNorm, MaskedConv1D, Scale, fast_kernels_enabled
+from .layers.masking import overwrite_pays
 from .layers.winograd import TILE  # a joined sequence is padded to whole Winograd tiles
 
 
@@ -58,8 +59,8 @@ class JoinedLevels:
 
     def zero_separators(self, x: torch.Tensor, inplace: bool) -> torch.Tensor:
         """x (B, C, L) with the separator steps set to zero. ``inplace``: x is a fresh tensor no
-        backward keeps (then only the separator steps are written)."""
-        if inplace or not torch.is_grad_enabled():
+        backward keeps (then, where that pays, only the separator steps are written)."""
+        if inplace and overwrite_pays(x) or not torch.is_grad_enabled():
             return x.index_fill_(2, self.separators, 0.0)
         # a product with a 0/1 row: one pass (an out-of-place index_fill copies x first)
         keep = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device).index_fill_(0, self.separators, 0.0)

@@ -47,3 +47,11 @@ def test_max_pool_equals_max_pool1d(t, k, stride, grad):
         (ours,) = torch.autograd.grad(out, x, g)
         (theirs,) = torch.autograd.grad(expected, x, g)
         torch.testing.assert_close(ours, theirs, atol=0, rtol=0)
+
+
+def test_outputs_stay_time_major():
+    """The fast path's next layers read (B, T, C) memory: the outputs keep that layout."""
+    x = time_major(2, 16, 8).float()
+    w = torch.randn(8, 1, 3)
+    for out in (depthwise_conv_tm(x, w, 1), depthwise_conv_tm(x, w, 2), max_pool_tm(x, 3, 2, 1)):
+        assert out.transpose(1, 2).is_contiguous()

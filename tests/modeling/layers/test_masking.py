@@ -82,3 +82,17 @@ def test_keeps_dtype():
     x = torch.randn(2, 3, 7, dtype=torch.float64)
     assert apply_mask(x, partial_mask()).dtype == torch.float64
     assert apply_mask(x.bfloat16(), partial_mask()).dtype == torch.bfloat16
+
+
+def test_inplace_request_on_a_view_under_autograd_multiplies_out_of_place():
+    """An in-place update of a view would cost autograd a copy of its whole base in the
+    backward: under autograd a view is masked out of place (the result is the same)."""
+    w = torch.randn(2, 7, 3, requires_grad=True)
+    view = (w * 2.0).transpose(1, 2)  # a (B, C, T) view of fresh time-major memory
+    out = apply_mask(view, partial_mask(), inplace=True)
+    assert out is not view
+    out.sum().backward()
+    assert torch.equal(w.grad, 2.0 * partial_mask().float().expand(2, 3, 7).transpose(1, 2))
+    with torch.no_grad():
+        fresh = (w * 2.0).transpose(1, 2)
+        assert apply_mask(fresh, partial_mask(), inplace=True) is fresh  # no autograd: in place

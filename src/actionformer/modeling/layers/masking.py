@@ -19,14 +19,23 @@ def mask_is_full(mask: torch.Tensor) -> bool:
     return mask.device.type == "cpu" and fast_kernels_enabled() and bool(mask.all())
 
 
+def overwrite_pays(x: torch.Tensor) -> bool:
+    """Whether an in-place update of x (a fresh intermediate) is cheaper than a new tensor:
+    always without autograd; under autograd only if x is not a view (autograd answers an
+    in-place update of a view with a copy of its whole base in the backward)."""
+    return not torch.is_grad_enabled() or x._base is None
+
+
 def apply_mask(x: torch.Tensor, mask: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     """``x * mask`` for x (B, C, T) and a (B, 1, T) bool mask; x itself when nothing is masked.
 
     ``inplace=True`` says x is a fresh intermediate that no backward keeps (a layer's output):
-    the fast path then overwrites it instead of allocating another tensor (autograd still
+    the fast path may then overwrite it instead of allocating another tensor (autograd still
     derives the gradient; were x kept for a backward, autograd would raise, not miscompute).
     The reference path always multiplies out of place, as the original."""
     if mask_is_full(mask):
         return x
     valid = mask.to(x.dtype)
-    return x.mul_(valid) if inplace and fast_kernels_enabled() else x * valid
+    if inplace and fast_kernels_enabled() and overwrite_pays(x):
+        return x.mul_(valid)
+    return x * valid
