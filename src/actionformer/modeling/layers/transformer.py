@@ -132,8 +132,22 @@ class TransformerBlock(nn.Module):
 
     def _mlp(self, x: torch.Tensor) -> torch.Tensor:
         t = x.shape[-1]
-        if torch.is_grad_enabled() or t <= self.inference_chunk or not fast_kernels_enabled():
+        if torch.is_grad_enabled() or not fast_kernels_enabled():
             return self.mlp(self.ln2(x))
+        if t <= self.inference_chunk:
+            return self._mlp_inference(self.ln2(x))
         # the MLP and its layer norm act on each time step alone, so chunking over T is exact
-        parts = [self.mlp(self.ln2(x[..., s : s + self.inference_chunk])) for s in range(0, t, self.inference_chunk)]
-        return torch.cat(parts, dim=-1)
+        step = self.inference_chunk
+        return torch.cat([self._mlp_inference(self.ln2(x[..., s : s + step])) for s in range(0, t, step)], dim=-1)
+
+    def _mlp_inference(self, x: torch.Tensor) -> torch.Tensor:
+        """self.mlp(x) without autograd, the GELU in place on the hidden layer (the model's
+        largest activation: one allocation of it instead of two)."""
+        hidden, act = self.mlp[0](x), self.mlp[1]
+        if type(act) is nn.GELU:
+            hidden = torch.ops.aten.gelu_(hidden, approximate=act.approximate)
+        else:
+            hidden = act(hidden)
+        for layer in self.mlp[2:]:
+            hidden = layer(hidden)
+        return hidden
