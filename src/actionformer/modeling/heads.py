@@ -60,7 +60,7 @@ class JoinedLevels:
     def zero_separators(self, x: torch.Tensor, inplace: bool) -> torch.Tensor:
         """x (B, C, L) with the separator steps set to zero. ``inplace``: x is a fresh tensor no
         backward keeps (then, where that pays, only the separator steps are written)."""
-        if inplace and overwrite_pays(x) or not torch.is_grad_enabled():
+        if (inplace and overwrite_pays(x)) or not torch.is_grad_enabled():
             return x.index_fill_(2, self.separators, 0.0)
         # a product with a 0/1 row: one pass (an out-of-place index_fill copies x first)
         keep = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device).index_fill_(0, self.separators, 0.0)
@@ -99,7 +99,9 @@ class _ConvTower(nn.Module):
                 )
             )
             self.norm.append(LayerNorm(feat_dim) if with_ln else nn.Identity())
-        with torch.no_grad():  # ReLU, GELU, SiLU...: zero separators may be zeroed before it
+        # whether the activation keeps 0 at 0 (ReLU, GELU, SiLU...): then the joined tower may
+        # zero the separator steps before it rather than after
+        with torch.no_grad():
             self._act_keeps_zero = bool((self.act(torch.zeros(1, device="cpu")) == 0).all())
 
     def _tower(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -158,8 +160,9 @@ class ClsHead(_ConvTower):
         self, feats: Sequence[torch.Tensor], masks: Sequence[torch.Tensor], joined: Optional[JoinedLevels] = None
     ) -> List[torch.Tensor]:
         """``joined``: the same levels already joined (the regression head shares them)."""
-        if joined is not None or joined_levels_apply(feats):
-            joined = joined or JoinedLevels.join(feats, masks)
+        if joined is None and joined_levels_apply(feats):
+            joined = JoinedLevels.join(feats, masks)
+        if joined is not None:
             return joined.split(self.cls_head(self._joined_tower(joined), joined.mask)[0])
         return [self.cls_head(self._tower(x, m), m)[0] for x, m in zip(feats, masks)]
 
@@ -191,8 +194,9 @@ class RegHead(_ConvTower):
         """``joined``: the same levels already joined (the classification head shares them)."""
         if len(feats) != self.fpn_levels:
             raise ValueError(f"regression head built for {self.fpn_levels} levels, got {len(feats)}")
-        if joined is not None or joined_levels_apply(feats):
-            joined = joined or JoinedLevels.join(feats, masks)
+        if joined is None and joined_levels_apply(feats):
+            joined = JoinedLevels.join(feats, masks)
+        if joined is not None:
             out = joined.split(self.offset_head(self._joined_tower(joined), joined.mask)[0])
             return [F.relu(scale(x)) for x, scale in zip(out, self.scale)]
         return [
