@@ -55,3 +55,12 @@ def test_outputs_stay_time_major():
     w = torch.randn(8, 1, 3)
     for out in (depthwise_conv_tm(x, w, 1), depthwise_conv_tm(x, w, 2), max_pool_tm(x, 3, 2, 1)):
         assert out.transpose(1, 2).is_contiguous()
+
+
+def test_depthwise_weight_gradient_keeps_the_weight_strides():
+    """DDP compares each gradient's strides with its parameter's (a mismatch is a warning and a
+    copy every step)."""
+    x = time_major(2, 16, 8).float()
+    w = torch.randn(8, 1, 3, requires_grad=True)
+    depthwise_conv_tm(x, w, 1).sum().backward()
+    assert w.grad.stride() == w.stride()

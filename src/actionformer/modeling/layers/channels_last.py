@@ -18,8 +18,9 @@ import torch.nn.functional as F
 def depthwise_conv_tm(x: torch.Tensor, weight: torch.Tensor, stride: int = 1) -> torch.Tensor:
     """Depthwise "same" convolution (odd kernel k, padding k // 2, no bias): x (B, C, T),
     weight (C, 1, k) -> (B, C, T // stride), time-major when x is."""
-    k = weight.shape[-1]
-    out = F.conv2d(x.unsqueeze(2), weight.unsqueeze(2), None, stride=(1, stride), padding=(0, k // 2), groups=x.shape[1])
+    c, _, k = weight.shape
+    # view, not unsqueeze: the weight's gradient then keeps the weight's strides (DDP checks them)
+    out = F.conv2d(x.unsqueeze(2), weight.view(c, 1, 1, k), None, stride=(1, stride), padding=(0, k // 2), groups=c)
     return out.squeeze(2)
 
 
