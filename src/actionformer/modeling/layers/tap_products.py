@@ -33,8 +33,8 @@ def tap_products_conv(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torc
     centre = k // 2
     # rows tap-major: (k, C_out, C_in) -> (k C_out, C_in)
     z = F.linear(x, weight.permute(2, 0, 1).reshape(k * c_out, c_in)).view(b, t, k, c_out)
-    out = z[:, :, centre] if bias is None else z[:, :, centre] + bias
-    out = out.clone() if bias is None else out  # a fresh tensor to accumulate into
+    # a fresh tensor to accumulate into
+    out = z[:, :, centre].clone() if bias is None else z[:, :, centre] + bias
     for tap in range(k):
         shift = tap - centre  # output t reads input t + shift
         if tap == centre or abs(shift) >= t:

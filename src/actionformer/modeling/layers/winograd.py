@@ -117,8 +117,7 @@ def kernel_transform(weight: torch.Tensor) -> torch.Tensor:
     fastest-varying axis, a transposed operand for the BLAS); autograd carries the weight
     gradient through it."""
     c_out, c_in, _ = weight.shape
-    g = torch.tensor(_G, dtype=weight.dtype, device=weight.device)
-    return torch.mm(g, weight.reshape(c_out * c_in, 3).t()).view(POINTS, c_out, c_in)
+    return torch.mm(_matrix(_G, weight), weight.reshape(c_out * c_in, 3).t()).view(POINTS, c_out, c_in)
 
 
 def _output_transform(m: torch.Tensor, y4: torch.Tensor) -> None:
