@@ -21,9 +21,10 @@ OUR_DEFAULTS = {
     "custom_imports": [],
     "dataset": {"on_bad_video": "error", "video_list": None, "class_list": None},
     "loader": {"pin_memory": True},
-    "model": {"backbone": {"use_rope": False, "use_flash_attn": True, "use_swiglu": False,
-                           "use_rms_norm": False, "n_kv_head": None}},
     "opt": {"early_stop_epochs": None},
+    # the default meta-architecture's own keys (LocPointTransformer declares them)
+    "train_cfg": {"cls_loss_type": "focal", "reg_loss_type": "diou"},
+    "test_cfg": {"filters": []},
     "trainer": {"amp": "off", "accum_steps": 1, "eval_freq": 0, "ckpt_freq": 5,
                 "print_freq": 10, "keep_last": 3, "ema_decay": 0.999, "device": "auto"},
 }
@@ -104,8 +105,10 @@ def test_derived_fields_are_copied_from_dataset_and_share_the_cfg_dicts(tmp_path
     # as in the original: the same dicts, so a change to one is seen through the other
     assert cfg["model"]["train_cfg"] is cfg["train_cfg"]
     assert cfg["model"]["test_cfg"] is cfg["test_cfg"]
-    # model.backbone stays in model (the v2 backbone's options)
-    assert cfg["model"]["backbone"]["use_flash_attn"] is True
+    # the v1 backbone has no options: no model.backbone section unless v2 is selected
+    assert "backbone" not in cfg["model"]
+    v2 = load_config(_write(tmp_path, {"model": {"backbone_type": "convTransformerv2"}}))
+    assert v2["model"]["backbone"]["use_flash_attn"] is True
 
 
 def test_setting_a_derived_field_to_another_value_is_an_error(tmp_path):

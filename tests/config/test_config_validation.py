@@ -55,9 +55,21 @@ def test_unknown_key_without_close_match_lists_the_settable_keys():
                       "num_workers, pin_memory"
 
 
+V2 = "model.backbone_type=convTransformerv2"
+
+
 def test_unknown_nested_section():
-    assert only_problem("model.backbone.use_ropee=true") == (
+    assert only_problem(V2, "model.backbone.use_ropee=true") == (
         "model.backbone.use_ropee: unknown key; did you mean 'use_rope'?")
+
+
+def test_option_of_an_unselected_component_is_refused_unless_default():
+    # a v2 option on the v1 backbone would change nothing: refused, naming its owner
+    assert only_problem("model.backbone.use_rope=true") == (
+        "model.backbone: an option of the backbone 'convTransformerv2', which this config does "
+        "not select; select it or remove the key (model.backbone.use_rope: true)")
+    # a saved config of a v1 run holds the v2 defaults: harmless, accepted
+    validate_config(resolved("model.backbone.use_rope=false", "model.backbone.use_flash_attn=true"))
 
 
 @pytest.mark.parametrize("override,expected", [
@@ -257,9 +269,9 @@ def test_heads_must_divide_the_embedding_width():
 
 
 def test_kv_heads_must_divide_heads():
-    assert only_problem("model.backbone.n_kv_head=3") == (
+    assert only_problem(V2, "model.backbone.n_kv_head=3") == (
         "model.backbone.n_kv_head: 3 does not divide model.n_head (4)")
-    validate_config(resolved("model.backbone.n_kv_head=2"))
+    validate_config(resolved(V2, "model.backbone.n_kv_head=2"))
 
 
 def test_identity_neck_keeps_the_width():
@@ -365,9 +377,17 @@ def test_non_mapping_config():
         validate_config([1, 2])
 
 
-def test_registered_names_are_not_checked_against_a_list():
-    validate_config(resolved("dataset_name=my_dataset", "model.backbone_type=myBackbone",
-                             "model_name=MyArch"))
+def test_names_of_components_are_checked_against_their_registries():
+    problems = problems_of("dataset_name=thumoss", "model.backbone_type=myBackbone",
+                           "model_name=LocPointTransfomer")
+    assert sorted(problems) == [
+        'dataset_name: expected a registered dataset ("anet" | "custom" | "ego4d" | "epic" | '
+        '"thumos") (did you mean \'thumos\'?), got \'thumoss\' (str)',
+        'model.backbone_type: expected a registered backbone ("conv" | "convTransformer" | '
+        '"convTransformerv2"), got \'myBackbone\' (str)',
+        'model_name: expected a registered meta architecture ("LocPointTransformer") (did you '
+        'mean \'LocPointTransformer\'?), got \'LocPointTransfomer\' (str)',
+    ]
 
 
 def test_default_config_fails_only_on_missing_derived_fields():
@@ -409,6 +429,15 @@ def test_max_seq_len_suggestions_always_validate():
     check()
 
 
-def test_module_names_and_device_ids():
-    validate_config(resolved("custom_imports=[my_project.datasets, plugin_2]",
-                             "devices=[0, 'cuda:1']"))
+def test_module_names_and_device_ids(tmp_path, monkeypatch):
+    (tmp_path / "my_project").mkdir()
+    (tmp_path / "my_project" / "__init__.py").write_text("")
+    (tmp_path / "my_project" / "datasets_v.py").write_text("IMPORTED = True\n")
+    (tmp_path / "plugin_v2.py").write_text("IMPORTED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    validate_config(resolved("custom_imports=[my_project.datasets_v, plugin_v2]", "devices=[0, 'cuda:1']"))
+
+
+def test_custom_import_that_fails_is_a_config_error():
+    with pytest.raises(ConfigurationError, match="custom_imports: could not import 'no_such_module_x'"):
+        resolved("custom_imports=[no_such_module_x]")

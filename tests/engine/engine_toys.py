@@ -3,7 +3,8 @@
 The model follows the detector's contract: a list of video dicts in, a loss dict out in
 training mode, per-video detections in eval mode. It has the parts the engine treats specially:
 a norm layer, biases, a learnable ``scale``, a relative position parameter, dropout (to
-exercise the random streams) and a ``loss_normalizer`` attribute outside the state dict.
+exercise the random streams) and a ``loss_normalizer`` outside the state dict, saved through
+the ``training_state`` / ``load_training_state`` protocol.
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ class ToyDetector(nn.Module):
             self.loss_normalizer = 0.9 * self.loss_normalizer + 0.1 * num_pos
             cls_loss = cls_loss * 2.0 / self.loss_normalizer
         return {"cls_loss": cls_loss, "reg_loss": reg_loss, "final_loss": cls_loss + reg_loss}
+
+    # the training-state protocol the trainer saves and restores (outside the state dict)
+    def training_state(self) -> Dict[str, Any]:
+        return {"loss_normalizer": self.loss_normalizer}
+
+    def load_training_state(self, state: Dict[str, Any]) -> None:
+        self.loss_normalizer = float(state["loss_normalizer"])
 
     def _detections(self, video_list: List[Dict[str, Any]], logits: torch.Tensor, offsets: torch.Tensor) -> List[Dict[str, Any]]:
         probs = logits.softmax(-1)

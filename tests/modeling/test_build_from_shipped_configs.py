@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from actionformer.config import load_config
+from actionformer.config import ConfigurationError, load_config
 from actionformer.modeling import make_meta_arch
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
@@ -25,6 +25,10 @@ def test_shipped_config_builds_its_model(path):
 
 
 def test_v2_options_on_a_v1_backbone_are_an_error():
-    cfg = load_config(CONFIG_DIR / "thumos_i3d.yaml", overrides=["model.backbone.use_rope=true"])
+    # refused by the config (an option of a backbone the config does not select) ...
+    with pytest.raises(ConfigurationError, match="use_rope"):
+        load_config(CONFIG_DIR / "thumos_i3d.yaml", overrides=["model.backbone.use_rope=true"])
+    # ... and by the model when built by hand
+    cfg = load_config(CONFIG_DIR / "thumos_i3d.yaml")
     with torch.device("meta"), pytest.raises(ValueError, match="use_rope"):
-        make_meta_arch(cfg["model_name"], **cfg["model"])
+        make_meta_arch(cfg["model_name"], **dict(cfg["model"], backbone={"use_rope": True}))

@@ -104,7 +104,7 @@ def test_hard_nms_and_attribute_config(parity):
 
 
 def test_config_errors_are_clear(parity):
-    with pytest.raises(ValueError, match="nms_method"):
+    with pytest.raises(ValueError, match="unknown NMS method 'softer'. Did you mean 'soft'"):
         _detect_fixture_video(parity, 0, nms_method="softer")
     model_cfg = parity["config"]["model"]
     cfg = dict(model_cfg["test_cfg"])

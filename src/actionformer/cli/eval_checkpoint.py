@@ -99,7 +99,7 @@ def evaluate_checkpoint(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespac
 def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device: Any) -> int:
     from actionformer.data import DataError, import_custom_modules
     from actionformer.engine import fix_random_seed
-    from actionformer.engine.build import MapEvaluator, build_dataset, build_model, fuse_scores_fn, label_names
+    from actionformer.engine.build import build_dataset, build_evaluator, build_model, fuse_scores_fn, label_names
     from actionformer.engine.distributed import get_world_size, is_main_process
     from actionformer.engine.loaders import make_val_loader
     from actionformer.engine.loops import gather_detections, predict
@@ -132,15 +132,14 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     print(f"=> detections of {len(detections)} videos written to {out}")
     if args.save_only:
         return 0
-    evaluator = MapEvaluator(val_set, cfg["val_split"], cfg.get("dataset_name"))
-    evaluator.detector.evaluate(detections, verbose=False)
-    evaluator.result = evaluator.detector.result
-    for message in evaluator.result.warnings:
+    evaluator = build_evaluator(cfg, val_set, cfg["val_split"])
+    evaluator.evaluate(detections)
+    for message in evaluator.warnings:
         print(f"Warning: {message}")
     metrics = dict(evaluator.metrics(), checkpoint=str(ckpt), weights="raw" if args.no_ema else "ema")
     write_json_atomic(metrics, metrics_path(out))
     print(f"=> metrics written to {metrics_path(out)}")
-    print(evaluator.report())  # last, so that the output ends with 'Average mAP: XX.XX (%)'
+    print(evaluator.report())  # last, so that the output ends with its headline ('Average mAP: XX.XX (%)')
     return 0
 
 

@@ -1,16 +1,20 @@
-"""Score a prediction file against a ground-truth annotation file: mAP per tIoU threshold,
-Recall@1x/@5x, average mAP (identical to the official ActivityNet evaluator and the original
-ActionFormer release).
+"""Score a prediction file against a ground-truth file with the task's evaluator.
 
-Ground truth: ActivityNet / original-release json ({"database": {video: {"subset",
-"annotations": [{"segment", "label", "label_id"}]}}}). Predictions: the official ActivityNet
-submission format ({"results": {video: [{"label", "score", "segment"}]}}) or the original
-release's ({"database": {video: [{"segment", "label_id", "scores"}]}}); labels by name or id.
+Detection (the default task): mAP per tIoU threshold, Recall@1x/@5x, average mAP (identical to
+the official ActivityNet evaluator and the original ActionFormer release). Ground truth:
+ActivityNet / original-release json ({"database": {video: {"subset", "annotations": [{"segment",
+"label", "label_id"}]}}}). Predictions: the official ActivityNet submission format ({"results":
+{video: [{"label", "score", "segment"}]}}) or the original release's ({"database": {video:
+[{"segment", "label_id", "scores"}]}}); labels by name or id.
+
+The task comes from --task, else from --config (its model's task and its dataset_name), else
+detection.
 
 examples:
   actionformer evaluate thumos14.json preds.json --split test
   actionformer evaluate anet1.3.json preds.json --split validation --per-class --out map.json
   actionformer evaluate gt.json preds.json --tiou 0.5 0.75 0.95
+  actionformer evaluate gt.json preds.json --config configs/thumos_i3d.yaml
 """
 
 from __future__ import annotations
@@ -19,27 +23,22 @@ import argparse
 import json
 import os
 import sys
-from typing import List, Optional
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from actionformer.evaluation.evaluators import EVALUATORS
+
     parser.add_argument("ground_truth", metavar="GT.json", help="ground-truth annotation file")
     parser.add_argument("predictions", metavar="PRED.json", help="prediction file")
-    parser.add_argument("--split", nargs="+", default=None, metavar="SUBSET",
-                        help="subset(s) of the ground truth to score against, any case (e.g. test, validation); "
-                             "default: the one subset the predicted videos belong to")
-    parser.add_argument("--tiou", nargs="+", type=float, default=None, metavar="T",
-                        help="tIoU thresholds (default: the dataset's, see --dataset)")
-    parser.add_argument("--dataset", default=None, metavar="NAME",
-                        help="thumos, anet, epic or ego4d: picks the default thresholds "
-                             "(default: guessed from the ground-truth file name, else anet's 0.5:0.05:0.95)")
-    parser.add_argument("--top-k", nargs="+", type=int, default=[1, 5], metavar="K",
-                        help="Recall@kx for these k (default: 1 5)")
-    parser.add_argument("--per-class", action="store_true", help="also print AP per class, best first")
+    parser.add_argument("--task", default=None, choices=EVALUATORS.names(),
+                        help="the task whose evaluator scores the files (default: the config's, else detection)")
+    parser.add_argument("--config", default=None, metavar="CONFIG",
+                        help="a run's YAML config: its model's task picks the evaluator, its dataset_name "
+                             "the default thresholds")
     parser.add_argument("--out", default=None, metavar="FILE.json", help="write the results as json")
-    parser.add_argument("--keep-duplicates", action="store_true",
-                        help="keep duplicate and shorter-than-1e-3 s ground-truth instances, as the official "
-                             "ActivityNet script does (the original release removes them; default)")
+    for name in EVALUATORS.names():
+        EVALUATORS.get(name).add_file_arguments(parser.add_argument_group(f"{name} options"))
 
 
 def _error(message: str) -> int:
@@ -47,46 +46,7 @@ def _error(message: str) -> int:
     return 2
 
 
-def _thresholds(args: argparse.Namespace):
-    import numpy as np
-
-    from actionformer.evaluation.thresholds import default_tiou_thresholds, guess_dataset_name
-
-    if args.tiou is not None:
-        bad = [t for t in args.tiou if not 0.0 < t <= 1.0]
-        if bad:
-            raise ValueError(f"--tiou thresholds must lie in (0, 1], got {bad}")
-        return np.asarray(args.tiou, dtype=np.float64)
-    if args.dataset is not None:
-        return default_tiou_thresholds(args.dataset)
-    guessed = guess_dataset_name(os.path.basename(args.ground_truth))
-    if guessed is None:
-        print("note: dataset not recognised from the file name; using ActivityNet's thresholds 0.5:0.05:0.95 "
-              "(set --dataset or --tiou)", file=sys.stderr)
-        guessed = "anet"
-    return default_tiou_thresholds(guessed)
-
-
-def _choose_split(database, predicted_videos: List[str]) -> Optional[List[str]]:
-    """The split when --split is not given: all videos if the file has one subset, else the
-    single subset the predicted videos belong to."""
-    from actionformer.evaluation import EvaluationInputError
-
-    subsets = {str(v.get("subset")) for v in database.values() if isinstance(v, dict)}
-    if len(subsets) <= 1:
-        return None
-    hit = {str(database[v].get("subset")) for v in predicted_videos if v in database}
-    if len(hit) == 1:
-        chosen = hit.pop()
-        print(f"note: scoring against subset '{chosen}', the one the predicted videos belong to "
-              "(set --split to choose)", file=sys.stderr)
-        return [chosen]
-    raise EvaluationInputError(
-        f"the ground truth holds subsets {sorted(subsets)} and the predictions cover "
-        f"{sorted(hit) if hit else 'none of its videos'}; choose one with --split")
-
-
-def _write_json(path: str, payload) -> None:
+def _write_json(path: str, payload: Any) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     tmp = f"{path}.tmp"
@@ -95,35 +55,40 @@ def _write_json(path: str, payload) -> None:
     os.replace(tmp, path)
 
 
+def _task(args: argparse.Namespace) -> str:
+    """--task, else the config's (its dataset_name also sets --dataset when that is unset)."""
+    if args.config is None:
+        return args.task or "detection"
+    from actionformer.config import load_config
+    from actionformer.config.components import task_of
+
+    cfg = load_config(args.config)
+    if getattr(args, "dataset", None) is None:
+        args.dataset = cfg.get("dataset_name") if cfg.get("dataset_name") in ("thumos", "anet", "epic", "ego4d") else None
+    task = task_of(cfg["model_name"])
+    if args.task is not None and args.task != task:
+        raise ValueError(f"--task {args.task} contradicts the config's model {cfg['model_name']} (task {task})")
+    return task
+
+
 def run(args: argparse.Namespace) -> int:
-    from actionformer.evaluation import (EvaluationInputError, evaluate_detection, format_report,
-                                         load_ground_truth, to_predictions)
-    from actionformer.evaluation.ground_truth import read_json_file
+    from actionformer.config import ConfigurationError
+    from actionformer.evaluation import EvaluationInputError
+    from actionformer.evaluation.evaluators import EVALUATORS
 
     try:
-        thresholds = _thresholds(args)
-        if any(k < 1 for k in args.top_k):
-            raise ValueError(f"--top-k values must be positive integers, got {args.top_k}")
-        data = read_json_file(args.ground_truth, "ground-truth")
-        if not isinstance(data, dict):
-            raise EvaluationInputError(f"{args.ground_truth}: expected a json object with a 'database' mapping")
-        everything = load_ground_truth(data, split=None, source_name=args.ground_truth)
-        preds = to_predictions(args.predictions, everything.label_to_id)
-        if len(preds) == 0:
-            raise EvaluationInputError(f"{args.predictions}: the file holds no predictions")
-        split = args.split if args.split is not None else _choose_split(data["database"], preds.videos)
-        ground_truth = load_ground_truth(data, split=split, remove_duplicates=not args.keep_duplicates,
-                                         source_name=args.ground_truth)
-        # named after the file, as the original (the ground truth's source is the file's path)
-        result = evaluate_detection(ground_truth, preds, thresholds, args.top_k)
-    except (EvaluationInputError, ValueError) as exc:
-        return _error(str(exc))
-    for message in result.warnings:
+        evaluator = EVALUATORS.get(_task(args))
+        score = evaluator.score_files(args)
+    except (EvaluationInputError, ValueError, ConfigurationError, KeyError) as exc:
+        return _error(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+    for message in score.notes:
+        print(message, file=sys.stderr)
+    for message in score.warnings:
         print(f"warning: {message}", file=sys.stderr)
-    print(format_report(result, per_class=args.per_class))
+    print(score.report)
     if args.out:
         try:
-            _write_json(args.out, result.to_dict())
+            _write_json(args.out, score.payload)
         except OSError as exc:
             return _error(f"cannot write {args.out}: {exc}")
         print(f"results written to {args.out}", file=sys.stderr)

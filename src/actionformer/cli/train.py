@@ -132,7 +132,7 @@ def train_from_config(cfg: Dict[str, Any], args: argparse.Namespace, validate: b
 def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any, validate: bool = True) -> int:
     from actionformer.data import DataError, import_custom_modules
     from actionformer.engine import Trainer, TrainOptions, fix_random_seed
-    from actionformer.engine.build import MapEvaluator, build_dataset, build_model, fuse_scores_fn
+    from actionformer.engine.build import build_dataset, build_evaluator, build_model, fuse_scores_fn
     from actionformer.engine.distributed import get_world_size, is_main_process
     from actionformer.engine.logging import close_logger, make_tb_writer, setup_logger
 
@@ -155,7 +155,7 @@ def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any, validate:
             logger.error("%s", exc)
             return 1
         model = build_model(cfg, train_set.get_attributes().get("empty_label_ids", []))
-        evaluator = MapEvaluator(val_set, cfg["val_split"], cfg.get("dataset_name")) if val_set is not None else None
+        evaluator = build_evaluator(cfg, val_set, cfg["val_split"]) if val_set is not None else None
         options = TrainOptions.from_config(cfg, show_progress=not getattr(args, "no_progress", False),
                                            fault_after_epoch=_fault_injection())
         trainer = Trainer(cfg, model, train_set, exp_dir, device=device, options=options, val_dataset=val_set,

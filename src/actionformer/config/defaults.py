@@ -9,7 +9,8 @@ from .schema import all_keys
 
 
 def load_default_config() -> Dict[str, Any]:
-    """The defaults (the original release's DEFAULTS plus our extra keys), as a new dict.
+    """The defaults (the original release's DEFAULTS plus our extra keys, and the keys of the
+    components the defaults select: the LocPointTransformer's), as a new dict.
 
     Each call returns a fresh deep copy, so callers may change it freely.
     """
@@ -21,6 +22,9 @@ def load_default_config() -> Dict[str, Any]:
             _section(cfg, key.path)
         elif key.has_default:
             _section(cfg, key.parent)[key.name] = copy.deepcopy(key.default)
+    from .components import component_keys, merge_component_defaults
+
+    merge_component_defaults(cfg, component_keys(cfg))
     return cfg
 
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 from typing import Optional
 
 from .schema import NO_DEFAULT, ORIGINAL_FILES, OURS, Key
-from .valuetypes import AnyOf, Bool, Derived, Float, Int, ListOf, Null, Section, Str
+from .valuetypes import AnyOf, Bool, Derived, Float, Int, ListOf, Null, Registered, Section, Str
+
+# the registries that config keys select from (imported only when a value is checked)
+META_ARCHS = "actionformer.modeling.registries:META_ARCHS"
+BACKBONES = "actionformer.modeling.registries:BACKBONES"
+NECKS = "actionformer.modeling.registries:NECKS"
+NMS_METHODS = "actionformer.postprocess.registries:NMS_METHODS"
+DETECTION_FILTERS = "actionformer.postprocess.registries:DETECTION_FILTERS"
+DATASETS = "actionformer.data.builders:DATASETS"
 
 POS_INT = Int(lo=1)
 NON_NEG_INT = Int(lo=0)
@@ -58,7 +66,7 @@ def _seed(value: object) -> Optional[str]:
 
 _TOP = [
     Key("init_rand_seed", Int(), 1234567891, "Random seed for Python, NumPy and torch, in [0, 2**32).", check=_seed),
-    Key("dataset_name", STR, "epic",
+    Key("dataset_name", Registered(DATASETS), "epic",
         "Registered dataset to build (`thumos`, `anet`, `epic`, `ego4d`, `custom`, or one "
         "registered by a module in `custom_imports`)."),
     Key("devices", ListOf(AnyOf(Str(), NON_NEG_INT), min_len=1), ["cuda:0"],
@@ -66,7 +74,9 @@ _TOP = [
         "`opt.learning_rate` and `loader.num_workers` by their count). See also `trainer.device`."),
     Key("train_split", STR_LIST, ["training"], "Subsets (annotation `subset` values) to train on."),
     Key("val_split", STR_LIST, ["validation"], "Subsets to evaluate on."),
-    Key("model_name", STR, "LocPointTransformer", "Registered meta-architecture to build."),
+    Key("model_name", Registered(META_ARCHS), "LocPointTransformer",
+        "Registered meta-architecture to build (`model.meta_arch`, the seed fork's spelling, "
+        "means the same); its task (detection) picks the evaluator."),
     Key("output_folder", STR, NO_DEFAULT, "Folder under which each run's checkpoint folder is made.",
         origin=ORIGINAL_FILES),
     Key("custom_imports", ListOf(Str(pattern=r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*|.+\.py",
@@ -117,7 +127,9 @@ _DATASET = [
 
 _LOADER = [
     Key("loader", Section(), NO_DEFAULT, "Data loading."),
-    Key("loader.batch_size", POS_INT, 8, "Training batch size (per process)."),
+    Key("loader.batch_size", POS_INT, 8,
+        "Training batch size of one optimizer step over all processes (the global batch: under "
+        "torchrun each process takes batch_size / processes / accum_steps)."),
     Key("loader.num_workers", NON_NEG_INT, 4, "DataLoader worker processes."),
     Key("loader.pin_memory", Bool(), True, "Pin host memory for faster copies to the GPU.",
         origin=OURS),
@@ -127,9 +139,9 @@ _WINDOW = AnyOf(Int(), ListOf(Int(), min_len=1))
 
 _MODEL = [
     Key("model", Section(), NO_DEFAULT, "Network architecture (the meta-architecture's arguments)."),
-    Key("model.backbone_type", STR, "convTransformer",
+    Key("model.backbone_type", Registered(BACKBONES), "convTransformer",
         "Registered backbone: `convTransformer`, `conv` or `convTransformerv2`."),
-    Key("model.fpn_type", STR, "identity", "Registered neck: `identity` or `fpn`."),
+    Key("model.fpn_type", Registered(NECKS), "identity", "Registered neck: `identity` or `fpn`."),
     Key("model.backbone_arch", ListOf(NON_NEG_INT, length=3), [2, 2, 5],
         "[embedding convs, stem blocks, branch blocks]; the pyramid has branch + 1 levels."),
     Key("model.scale_factor", POS_INT, 2, "Downsampling between consecutive pyramid levels."),
@@ -155,21 +167,11 @@ _MODEL = [
     Key("model.head_num_layers", POS_INT, 3, "Layers per head, the classifier included."),
     Key("model.head_with_ln", Bool(), True, "LayerNorm in the heads."),
     Key("model.max_buffer_len_factor", POS_FLOAT, 6.0,
-        "Precomputed points cover max_seq_len x this factor (the longest video at inference)."),
+        "Accepted for the original's configs and unused: the original precomputed points for "
+        "max_seq_len x this factor (its longest video at inference); here points are made for "
+        "any length, so it limits nothing."),
     Key("model.use_abs_pe", Bool(), False, "Add sinusoidal absolute position encodings."),
     Key("model.use_rel_pe", Bool(), False, "Learned relative position bias in local attention."),
-    Key("model.backbone", Section(), NO_DEFAULT,
-        "Options of the `convTransformerv2` backbone (passed to the model as `backbone=`).",
-        origin=OURS),
-    Key("model.backbone.use_rope", Bool(), False, "Rotary position embeddings in attention.",
-        origin=OURS),
-    Key("model.backbone.use_flash_attn", Bool(), True,
-        "Use torch's fused scaled-dot-product attention where it applies.", origin=OURS),
-    Key("model.backbone.use_swiglu", Bool(), False, "SwiGLU instead of the GELU MLP.", origin=OURS),
-    Key("model.backbone.use_rms_norm", Bool(), False, "RMSNorm instead of LayerNorm.", origin=OURS),
-    Key("model.backbone.n_kv_head", AnyOf(Null(), POS_INT), None,
-        "Key/value heads for grouped-query attention (divides `n_head`); null = `n_head`.",
-        origin=OURS),
     Key("model.input_dim", Derived("dataset.input_dim"), NO_DEFAULT, "Set by the loader."),
     Key("model.num_classes", Derived("dataset.num_classes"), NO_DEFAULT, "Set by the loader."),
     Key("model.max_seq_len", Derived("dataset.max_seq_len"), NO_DEFAULT, "Set by the loader."),
@@ -208,16 +210,21 @@ _TEST = [
     Key("test_cfg.iou_threshold", UNIT, 0.1, "IoU threshold of hard NMS."),
     Key("test_cfg.min_score", UNIT, 0.01, "Drop detections scoring below this after NMS."),
     Key("test_cfg.max_seg_num", POS_INT, 1000, "Keep at most this many detections per video."),
-    Key("test_cfg.nms_method", Str(choices=["soft", "hard", "none"]), "soft",
-        "Soft-NMS (Gaussian), hard NMS, or none."),
+    Key("test_cfg.nms_method", Registered(NMS_METHODS), "soft",
+        "Registered NMS method: Soft-NMS (Gaussian), hard NMS, or none."),
     Key("test_cfg.nms_sigma", POS_FLOAT, 0.5, "Gaussian sigma of Soft-NMS."),
     Key("test_cfg.duration_thresh", NON_NEG_FLOAT, 0.05,
-        "Drop detections shorter than this (seconds)."),
+        "Drop candidates shorter than this before NMS, in feature-grid steps (not seconds: the "
+        "original compares it with the decoded segment on the grid)."),
     Key("test_cfg.multiclass_nms", Bool(), True, "Run NMS per class (else across classes)."),
     Key("test_cfg.ext_score_file", OPT_STR, None,
         "JSON of external video-level class scores to fuse (ActivityNet); null for none."),
     Key("test_cfg.voting_thresh", UNIT, 0.75,
         "IoU threshold of score voting to refine boundaries after NMS; 0 disables."),
+    Key("test_cfg.filters", ListOf(Registered(DETECTION_FILTERS)), [],
+        "Registered detection filters applied in order to each video's detections after NMS, "
+        "in seconds (none built in yet; a module in `custom_imports` may register some).",
+        origin=OURS),
 ]
 
 _OPT = [

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import yaml
 
+from .components import component_keys, merge_component_defaults, normalize_spellings
 from .defaults import load_default_config
 from .errors import ConfigurationError
 from .overrides import apply_overrides
@@ -117,14 +118,20 @@ def config_from_dict(
 ) -> Dict[str, Any]:
     """Resolve user settings (a dict, as a YAML file would give) like :func:`load_config`.
 
-    ``settings`` is not modified.
+    ``settings`` is not modified. The order: ``--set`` overrides on the file's settings, the
+    seed fork's spellings (``model.meta_arch``, flat backbone options) normalised, the modules of
+    ``custom_imports`` imported (they may register components and their keys), the table's
+    defaults, then those of the selected components, then the derived fields.
     """
     cfg = copy.deepcopy(dict(settings))
-    base = load_default_config() if defaults is None else copy.deepcopy(dict(defaults))
-    merge_defaults(cfg, base)
     if overrides:
         cfg = apply_overrides(cfg, overrides)
-    conflicts = derive_fields(cfg)
+    conflicts = normalize_spellings(cfg)
+    _import_plugins(cfg, source)
+    base = load_default_config() if defaults is None else copy.deepcopy(dict(defaults))
+    merge_defaults(cfg, base)
+    merge_component_defaults(cfg, component_keys(cfg))
+    conflicts += derive_fields(cfg)
     if validate:
         from .validation import collect_problems
 
@@ -134,6 +141,19 @@ def config_from_dict(
     elif conflicts:
         raise ConfigurationError(conflicts, source=source)
     return cfg
+
+
+def _import_plugins(cfg: Mapping[str, Any], source: Optional[str]) -> None:
+    """Import ``custom_imports`` before validation, so their components' keys are known."""
+    names = cfg.get("custom_imports")
+    if not names or not isinstance(names, (list, tuple, str)):
+        return  # absent, or reported by the validator
+    from actionformer.plugins import import_custom_modules
+
+    try:
+        import_custom_modules(cfg)
+    except ImportError as exc:
+        raise ConfigurationError(str(exc), source=source) from None
 
 
 def merge_defaults(cfg: Dict[str, Any], defaults: Mapping[str, Any]) -> Dict[str, Any]:

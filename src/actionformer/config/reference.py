@@ -68,7 +68,23 @@ def render_key_reference() -> str:
             names = ", ".join(f"`{k.path}`" for k in subsections)
             lines += ["", f"Sections: {names} (below)."]
         lines.append("")
+    lines += _component_reference()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _component_reference() -> List[str]:
+    """One table per built-in component that declares keys: they exist only when it is selected."""
+    from .components import describe_components
+
+    lines = ["### Keys of components", "",
+             "These keys belong to a component and exist only when the config selects it (a key "
+             "of a component that is not selected is refused unless it holds its default).", ""]
+    for selector, name, keys in describe_components():
+        lines += [f"#### `{selector}: {name}`", "", "| Key | Type | Default | Meaning | Origin |",
+                  "|---|---|---|---|---|"]
+        lines += [_row(k, "") for k in keys if not k.is_section]
+        lines.append("")
+    return lines
 
 
 def splice(document: str, reference: str) -> str:

@@ -9,7 +9,7 @@ one table, so they cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .valuetypes import Derived, Section, ValueType
 
@@ -94,9 +94,10 @@ def get_key(path: str) -> Optional[Key]:
     return _BY_PATH.get(path)
 
 
-def children(section: str) -> List[Key]:
-    """The direct keys of a section (``""`` for the top level), in table order."""
-    return [k for k in _table() if k.parent == section]
+def children(section: str, keys: Optional[Sequence[Key]] = None) -> List[Key]:
+    """The direct keys of a section (``""`` for the top level), in table order; ``keys``: the
+    schema to look in (default: the table alone)."""
+    return [k for k in (_table() if keys is None else keys) if k.parent == section]
 
 
 def section_paths() -> List[str]:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Dict, List, Mapping, Set
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
 from .errors import ConfigurationError
 from .rules import run_rules
-from .schema import Key, all_keys, children
+from .schema import Key, children
 from .valuetypes import show
+
+
+def _schema(cfg: Mapping[str, Any]) -> Sequence[Key]:
+    from .components import schema_keys
+
+    return schema_keys(cfg)
 
 
 def validate_config(cfg: Dict[str, Any]) -> Dict[str, Any]:
@@ -31,7 +37,7 @@ def collect_problems(cfg: Mapping[str, Any]) -> List[str]:
         return [f"expected the config to be a mapping, got {show(cfg)}"]
     problems: List[str] = []
     bad_paths: Set[str] = set()
-    _check_section(cfg, "", problems, bad_paths)
+    _check_section(cfg, "", problems, bad_paths, _schema(cfg))
     return problems + run_rules(cfg, bad_paths)
 
 
@@ -40,21 +46,25 @@ def _join(section: str, name: str) -> str:
 
 
 def _check_section(node: Mapping[str, Any], section: str, problems: List[str],
-                   bad_paths: Set[str]) -> None:
-    known = {k.name: k for k in children(section)}
+                   bad_paths: Set[str], schema: Sequence[Key]) -> None:
+    known = {k.name: k for k in children(section, schema)}
     for name, value in node.items():
         path = _join(section, str(name))
         key = known.get(name) if isinstance(name, str) else None
         if key is None:
-            problems.append(f"{path}: {_unknown_key_hint(str(name), section, known)}")
-            bad_paths.add(path)
+            reason = _not_selected(path, value)
+            if reason is None:
+                reason = _unknown_key_hint(str(name), section, known, schema)
+            if reason != _HARMLESS:
+                problems.append(f"{path}: {reason}")
+                bad_paths.add(path)
             continue
         reason = _check_value(key, value)
         if reason is not None:
             problems.append(f"{path}: {reason}, got {show(value)}")
             bad_paths.add(path)
         elif key.is_section:
-            _check_section(value, path, problems, bad_paths)
+            _check_section(value, path, problems, bad_paths, schema)
     for name, key in known.items():
         if name not in node and (key.has_default or key.is_section or key.is_derived):
             how = (f"it is filled in from {key.vtype.source}" if key.is_derived  # type: ignore
@@ -72,11 +82,37 @@ def _check_value(key: Key, value: object):
     return reason
 
 
-def _unknown_key_hint(name: str, section: str, known: Dict[str, Key]) -> str:
+_HARMLESS = ""
+
+
+def _not_selected(path: str, value: Any) -> Optional[str]:
+    """For a key declared by a component the config does not select: ``_HARMLESS`` when it holds
+    that component's default (it changes nothing: e.g. a saved config of another backbone),
+    else why it is refused. ``None`` when no registered component declares it."""
+    from .components import declared_elsewhere
+
+    owners = declared_elsewhere(path)
+    if not owners:
+        return None
+    kind, name, key = owners[0]
+    refused = (f"an option of the {kind} '{name}', which this config does not select; select it "
+               f"or remove the key")
+    if key.is_section and isinstance(value, dict):
+        for child, child_value in value.items():
+            reason = _not_selected(f"{path}.{child}", child_value)
+            if reason != _HARMLESS:
+                return f"{refused} ({path}.{child}: {show(child_value)})"
+        return _HARMLESS
+    if any(k.has_default and value == k.default and type(value) is type(k.default) for _, _, k in owners):
+        return _HARMLESS
+    return refused
+
+
+def _unknown_key_hint(name: str, section: str, known: Dict[str, Key], schema: Sequence[Key]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     if close:
         return f"unknown key; did you mean '{close[0]}'?"
-    elsewhere = [k.path for k in all_keys() if k.name == name and not k.is_derived]
+    elsewhere = [k.path for k in schema if k.name == name and not k.is_derived]
     if elsewhere:
         return f"unknown key here; did you mean '{elsewhere[0]}'?"
     where = f"'{section}'" if section else "the top level"

@@ -7,9 +7,11 @@ value. ``describe()`` gives the same wording for the generated key reference.
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import numbers
 import re
-from typing import Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 
 def show(value: object) -> str:
@@ -234,3 +236,34 @@ class Derived(ValueType):
 
     def describe(self) -> str:
         return f"copy of `{self.source}`"
+
+
+class Registered(ValueType):
+    """The name of an entry of a registry (``"LocPointTransformer"`` in ``META_ARCHS``).
+
+    The registry is named as ``"module:ATTRIBUTE"`` and imported on first use, so the config
+    package does not import the model. A key of this type *selects* a component: the config
+    keys that component declares join the schema (see ``components.py``).
+    """
+
+    def __init__(self, registry: str) -> None:
+        self.registry_path = registry
+
+    @property
+    def registry(self) -> Any:
+        module, attribute = self.registry_path.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def check(self, value: object) -> Optional[str]:
+        if not isinstance(value, str) or not value:
+            return f"expected the name of a registered {self.registry.kind}"
+        registry = self.registry
+        if value not in registry:
+            close = difflib.get_close_matches(value, registry.names(), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            return f"{self._expected()}{hint}"
+        return None
+
+    def describe(self) -> str:
+        registry = self.registry
+        return f"a registered {registry.kind} (" + " | ".join(f'"{n}"' for n in registry.names()) + ")"

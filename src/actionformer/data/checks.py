@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .builders import DATASETS, _register_builtin, import_custom_modules, make_dataset
+from .builders import DATASETS, import_custom_modules, make_dataset
 from .report import ERROR, WARNING, DataError, DataReport, Problem, dedupe
 
 SplitMap = Mapping[str, Sequence[str]]
@@ -152,7 +152,6 @@ def check_dataset(dataset_name: str, dataset_kwargs: Mapping[str, Any], splits: 
     report = DataReport(summary={"splits": OrderedDict(), "instances_per_class": OrderedDict()})
     problems: List[Problem] = []
     per_class: Dict[str, Dict[str, int]] = OrderedDict()
-    _register_builtin()
     try:
         cls = DATASETS.get(dataset_name)
     except KeyError as exc:

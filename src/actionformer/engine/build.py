@@ -7,15 +7,11 @@ train.py / eval.py (``head_empty_cls`` filled from the training set, EMA weights
 from __future__ import annotations
 
 import datetime
-import logging
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
-
-from .logging import LOGGER_NAME
-from .results_io import clean_metrics
 
 
 def config_name(config_path: str) -> str:
@@ -48,12 +44,14 @@ def build_dataset(cfg: Mapping[str, Any], is_training: bool, split: Sequence[str
 
 
 def build_model(cfg: Dict[str, Any], empty_label_ids: Optional[List[int]] = None) -> Any:
-    """The meta-architecture; ``train_cfg.head_empty_cls`` comes from the training set (as the original)."""
-    from actionformer.modeling import make_meta_arch
+    """The meta-architecture ``model_name`` names, built by its ``from_config(cfg)`` (which reads
+    only the keys it declares); ``train_cfg.head_empty_cls`` comes from the training set (as the
+    original)."""
+    from actionformer.modeling import META_ARCHS
 
     if empty_label_ids is not None:
         cfg["model"].setdefault("train_cfg", {})["head_empty_cls"] = list(empty_label_ids)
-    return make_meta_arch(cfg["model_name"], **cfg["model"])
+    return META_ARCHS.get(cfg["model_name"]).from_config(cfg)
 
 
 def label_names(dataset: Any) -> Dict[int, str]:
@@ -61,37 +59,12 @@ def label_names(dataset: Any) -> Dict[int, str]:
     return {int(v): str(k) for k, v in (getattr(dataset, "label_dict", None) or {}).items()}
 
 
-class MapEvaluator:
-    """Detection mAP of a dataset's ground truth; logs the original's table after each evaluation."""
+def build_evaluator(cfg: Mapping[str, Any], dataset: Any, split: Sequence[str]) -> Any:
+    """The evaluator of the task of the config's meta-architecture, on ``dataset``'s ground truth."""
+    from actionformer.config.components import task_of
+    from actionformer.evaluation.evaluators import EVALUATORS
 
-    def __init__(self, val_dataset: Any, split: Sequence[str], dataset_name: Optional[str] = None) -> None:
-        from actionformer.evaluation import ANETdetection, default_tiou_thresholds
-
-        attrs = val_dataset.get_attributes() if hasattr(val_dataset, "get_attributes") else {}
-        thresholds = attrs.get("tiou_thresholds")
-        if thresholds is None:
-            thresholds = default_tiou_thresholds(dataset_name or "thumos")
-        self.detector = ANETdetection(val_dataset.to_activitynet_json(), split=list(split),
-                                      tiou_thresholds=np.asarray(thresholds, dtype=np.float64),
-                                      dataset_name=attrs.get("dataset_name") or dataset_name)
-        self.result: Any = None
-
-    def evaluate(self, detections: List[Dict[str, Any]]) -> Tuple[Any, float]:
-        mean_aps, average, _ = self.detector.evaluate(detections, verbose=False)
-        self.result = self.detector.result
-        logger = logging.getLogger(LOGGER_NAME)
-        for message in self.result.warnings:
-            logger.warning("Warning: %s", message)
-        logger.info(self.report())
-        return mean_aps, float(average)
-
-    def report(self) -> str:
-        from actionformer.evaluation import format_report
-
-        return format_report(self.result) if self.result is not None else ""
-
-    def metrics(self) -> Dict[str, Any]:
-        return clean_metrics(self.result.to_dict()) if self.result is not None else {}
+    return EVALUATORS.get(task_of(cfg["model_name"])).from_dataset(dataset, split, cfg)
 
 
 def fuse_scores_fn(cfg: Mapping[str, Any]) -> Any:

@@ -213,9 +213,16 @@ def detections_to_flat(detections: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 
 def _run_evaluator(evaluator: Any, detections: List[Dict[str, Any]]) -> float:
-    """Average mAP in percent; ``evaluate`` returns (mAPs, average, ...) or the average, as fractions."""
+    """The headline metric in percent; ``evaluate`` returns (per-threshold, headline, ...) or the
+    headline, as fractions. The task's evaluators (``EVALUATORS``) also have ``warnings`` and a
+    ``report()``, which are logged; the seed's ``ANETdetection`` prints its own table."""
     outcome = evaluator.evaluate(detections)
     average = outcome[1] if isinstance(outcome, (tuple, list)) else outcome
+    logger = logging.getLogger(LOGGER_NAME)
+    for message in getattr(evaluator, "warnings", None) or ():
+        logger.warning("Warning: %s", message)
+    if callable(getattr(evaluator, "report", None)):
+        logger.info(evaluator.report())
     return float(average) * 100.0
 
 

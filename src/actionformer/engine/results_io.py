@@ -8,7 +8,6 @@ Detections use the ActivityNet submission layout, plus the numeric label id:
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Union
@@ -64,14 +63,6 @@ def write_detections_json(detections: List[Dict[str, Any]], path: Union[str, os.
 
 def clean_metrics(metrics: Mapping[str, Any]) -> Dict[str, Any]:
     """Metrics with numpy values turned to python ones and NaN to None (valid JSON)."""
-    def clean(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {str(k): clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple, np.ndarray)):
-            return [clean(v) for v in list(value)]
-        if isinstance(value, (np.generic,)):
-            value = value.item()
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        return value
-    return clean(metrics)
+    from actionformer.evaluation.evaluators import json_ready
+
+    return json_ready(metrics)

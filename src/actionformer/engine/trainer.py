@@ -25,8 +25,6 @@ from .logging import LOGGER_NAME, EpochTimer, NullWriter, format_duration
 from .loops import amp_dtype_for, train_one_epoch, valid_one_epoch
 from .optim import make_optimizer, make_scheduler, total_epochs
 
-# model attributes that are state but not in the state dict (the original's loss normalizer)
-_EXTRA_MODEL_STATE = ("loss_normalizer",)
 
 
 @dataclass
@@ -136,14 +134,12 @@ class Trainer:
 
     # ------------------------------------------------------------------ checkpoints
     def _extra_state(self) -> Dict[str, Any]:
-        model, state = self.bare_model, {}
-        for name in _EXTRA_MODEL_STATE:
-            value = getattr(model, name, None)
-            if isinstance(value, torch.Tensor):
-                state[name] = value.detach().cpu().clone()
-            elif isinstance(value, (int, float)):
-                state[name] = value
-        return state
+        """The model's training state outside its state dict (e.g. the original's running loss
+        normalizer), which a model offers through ``training_state()`` / ``load_training_state``
+        (kept out of the state dict so the original's checkpoints keep their exact keys)."""
+        get_state = getattr(self.bare_model, "training_state", None)
+        state = dict(get_state()) if callable(get_state) else {}
+        return {k: v.detach().cpu().clone() if isinstance(v, torch.Tensor) else v for k, v in state.items()}
 
     def checkpoint_state(self, epoch: int) -> Dict[str, Any]:
         """Everything needed to continue exactly (collective: every rank must call it)."""
@@ -193,10 +189,11 @@ class Trainer:
         slot = self.rank if same_world else 0
         if state.get("rng"):
             ckpt.restore_rng_state(state["rng"][slot])
-        for name, value in (state.get("extra_state") or [{}])[slot].items():
-            if isinstance(value, torch.Tensor):
-                value = value.to(self.device)
-            setattr(self.bare_model, name, value)
+        extra = {k: v.to(self.device) if isinstance(v, torch.Tensor) else v
+                 for k, v in (state.get("extra_state") or [{}])[slot].items()}
+        load_state = getattr(self.bare_model, "load_training_state", None)
+        if extra and callable(load_state):
+            load_state(extra)
         if not same_world:
             self.logger.warning("resuming a %s-process run on %d processes: random streams differ from an "
                                 "uninterrupted run", state.get("world_size"), self.world_size)

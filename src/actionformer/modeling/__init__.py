@@ -5,10 +5,11 @@ new parts plug in by name. This package never imports engine / data / evaluation
 """
 
 from .builders import make_backbone, make_generator, make_meta_arch, make_neck
-from .registries import BACKBONES, GENERATORS, META_ARCHS, NECKS
+from .registries import ASSIGNERS, BACKBONES, CLS_LOSSES, GENERATORS, HEADS, META_ARCHS, NECKS, REG_LOSSES
 from .weights import CheckpointError, load_checkpoint
 
 __all__ = [
-    "BACKBONES", "GENERATORS", "META_ARCHS", "NECKS", "CheckpointError", "load_checkpoint",
+    "ASSIGNERS", "BACKBONES", "CLS_LOSSES", "GENERATORS", "HEADS", "META_ARCHS", "NECKS", "REG_LOSSES",
+    "CheckpointError", "load_checkpoint",
     "make_backbone", "make_generator", "make_meta_arch", "make_neck",
 ]

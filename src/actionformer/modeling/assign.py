@@ -7,6 +7,8 @@ from typing import List, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
+from .registries import ASSIGNERS
+
 
 @torch.no_grad()
 def assign_single_video(
@@ -62,6 +64,7 @@ def assign_single_video(
     return cls_targets, reg_targets
 
 
+@ASSIGNERS.register("center_point")
 @torch.no_grad()
 def assign_labels(
     points_per_level: Sequence[torch.Tensor],

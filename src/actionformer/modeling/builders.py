@@ -6,7 +6,10 @@ from typing import Any
 
 from torch import nn
 
+from . import assign as _assign  # noqa: F401  (registers the target assigner)
 from . import backbones as _backbones  # noqa: F401  (registers backbones)
+from . import heads as _heads  # noqa: F401  (registers heads)
+from . import losses as _losses  # noqa: F401  (registers losses)
 from . import meta_archs as _meta_archs  # noqa: F401  (registers meta-architectures)
 from . import necks as _necks  # noqa: F401  (registers necks)
 from . import point_generator as _point_generator  # noqa: F401  (registers generators)

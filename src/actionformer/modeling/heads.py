@@ -13,6 +13,7 @@ from torch import nn
 from .layers import LayerNorm, MaskedConv1D, Scale, fast_kernels_enabled
 from .layers.masking import overwrite_pays
 from .layers.winograd import TILE  # a joined sequence is padded to whole Winograd tiles
+from .registries import HEADS
 
 
 @dataclass
@@ -124,6 +125,7 @@ class _ConvTower(nn.Module):
         return x
 
 
+@HEADS.register("cls")
 class ClsHead(_ConvTower):
     """Per-level class logits (B, num_classes, T_l).
 
@@ -167,6 +169,7 @@ class ClsHead(_ConvTower):
         return [self.cls_head(self._tower(x, m), m)[0] for x, m in zip(feats, masks)]
 
 
+@HEADS.register("reg")
 class RegHead(_ConvTower):
     """Per-level distances to the segment start and end, (B, 2, T_l), in units of the level's
     stride: ReLU(scale_l * conv(.)) with one learnable scale per level."""

@@ -1,9 +1,14 @@
-"""Losses: sigmoid focal loss (classification) and center-DIoU (1-D segment regression)."""
+"""Losses: sigmoid focal loss (classification) and center-DIoU / GIoU (1-D segment regression),
+as functions and as registered losses (``CLS_LOSSES``, ``REG_LOSSES``)."""
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import torch
 import torch.nn.functional as F
+
+from .registries import CLS_LOSSES, REG_LOSSES
 
 
 def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
@@ -80,3 +85,46 @@ def ctr_giou_loss_1d(
     """GIoU loss for centre-anchored 1-D segments; it reduces to 1 - IoU in this setting."""
     iou = _offsets_iou(input_offsets, target_offsets, eps)[-1]
     return _reduce(1.0 - iou, reduction)
+
+
+# ---------------------------------------------------------------- registered losses
+# The meta-architecture picks them by `train_cfg.cls_loss_type` / `train_cfg.reg_loss_type`.
+# A loss is built from the training config (`from_config(train_cfg)`, where it reads the keys it
+# declares as `config_keys`) and called on the valid points: it returns the summed loss, which
+# the meta-architecture normalises.
+
+
+@CLS_LOSSES.register("focal")
+class FocalLoss:
+    """Sigmoid focal loss (alpha 0.25, gamma 2, as the original) summed over points and classes."""
+
+    def __init__(self, alpha: float = 0.25, gamma: float = 2.0) -> None:
+        self.alpha, self.gamma = alpha, gamma
+
+    @classmethod
+    def from_config(cls, train_cfg: Mapping[str, Any]) -> "FocalLoss":
+        return cls()
+
+    def __call__(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """logits, targets: (N, num_classes); targets in [0, 1] (soft with label smoothing)."""
+        return sigmoid_focal_loss(logits, targets, self.alpha, self.gamma, reduction="sum")
+
+
+@REG_LOSSES.register("diou")
+class DIoULoss:
+    """Centre-anchored 1-D DIoU loss on (left, right) offsets, summed (the original's)."""
+
+    @classmethod
+    def from_config(cls, train_cfg: Mapping[str, Any]) -> "DIoULoss":
+        return cls()
+
+    def __call__(self, pred_offsets: torch.Tensor, gt_offsets: torch.Tensor) -> torch.Tensor:
+        return ctr_diou_loss_1d(pred_offsets, gt_offsets, reduction="sum")
+
+
+@REG_LOSSES.register("giou")
+class GIoULoss(DIoULoss):
+    """Centre-anchored 1-D GIoU loss (here 1 - IoU: the enclosing segment adds no gap), summed."""
+
+    def __call__(self, pred_offsets: torch.Tensor, gt_offsets: torch.Tensor) -> torch.Tensor:
+        return ctr_giou_loss_1d(pred_offsets, gt_offsets, reduction="sum")

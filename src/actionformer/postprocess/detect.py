@@ -7,10 +7,10 @@ from typing import Any, Dict, Mapping, Sequence
 import torch
 
 from actionformer.postprocess.decode import decode_candidates
-from actionformer.postprocess.nms import batched_nms
+from actionformer.postprocess.registries import DETECTION_FILTERS, NMS_METHODS
 from actionformer.postprocess.seconds import grid_to_seconds
 
-NMS_METHODS = ("soft", "hard", "none")
+# what every NMS method and the decoding read; a method's own keys are its business
 TEST_CFG_KEYS = (
     "pre_nms_thresh", "pre_nms_topk", "duration_thresh", "nms_method", "iou_threshold",
     "min_score", "max_seg_num", "multiclass_nms", "nms_sigma", "voting_thresh",
@@ -43,10 +43,11 @@ def detect(
 ) -> Dict[str, Any]:
     """Final detections of one video.
 
-    Steps (each as in the original release): sigmoid and per-level candidate selection
-    (``decode_candidates``), NMS (``batched_nms``; skipped when ``nms_method`` is ``"none"``),
-    conversion from the feature grid to seconds with clipping to [0, duration]
-    (``grid_to_seconds``).
+    Steps (the first three as in the original release): sigmoid and per-level candidate
+    selection (``decode_candidates``), the NMS method registered as ``test_cfg.nms_method``
+    (``NMS_METHODS``), conversion from the feature grid to seconds with clipping to
+    [0, duration] (``grid_to_seconds``), then the filters named in ``test_cfg.filters``
+    (``DETECTION_FILTERS``), in order.
 
     Args:
         points_per_level: per level (T_l, 4) [t, reg_range_min, reg_range_max, stride].
@@ -60,13 +61,15 @@ def detect(
         dict with video_id, segments (K, 2) float seconds, scores (K,), labels (K,) int64,
         on the CPU, sorted by descending score unless ``nms_method`` is ``"none"``.
     """
-    cfg = {key: _lookup(test_cfg, key, "test_cfg") for key in TEST_CFG_KEYS}
+    cfg = dict(test_cfg) if isinstance(test_cfg, Mapping) else {}
+    cfg.update({key: _lookup(test_cfg, key, "test_cfg") for key in TEST_CFG_KEYS})
     video_id = _lookup(video_meta, "video_id", "video_meta")
     meta = {key: _lookup(video_meta, key, f"video_meta of video {video_id!r}") for key in VIDEO_META_KEYS}
-    if cfg["nms_method"] not in NMS_METHODS:
-        raise ValueError(
-            f"detect: test_cfg.nms_method must be one of {NMS_METHODS}, got {cfg['nms_method']!r}"
-        )
+    try:
+        nms = NMS_METHODS.get(cfg["nms_method"])
+        filters = [DETECTION_FILTERS.get(name) for name in cfg.get("filters") or ()]
+    except KeyError as exc:
+        raise ValueError(f"detect: test_cfg: {exc.args[0]}") from None
     segs, scores, labels = decode_candidates(
         points_per_level, cls_logits_per_level, offsets_per_level, masks_per_level,
         pre_nms_thresh=cfg["pre_nms_thresh"], pre_nms_topk=cfg["pre_nms_topk"],
@@ -75,19 +78,14 @@ def detect(
     # the NMS kernels run in numpy, which has no bfloat16: widen half-precision outputs (exact)
     segs, scores = (_widen(t.detach().cpu()) for t in (segs, scores))
     labels = labels.detach().cpu()
-    if cfg["nms_method"] != "none":
-        segs, scores, labels = batched_nms(
-            segs, scores, labels,
-            cfg["iou_threshold"], cfg["min_score"], cfg["max_seg_num"],
-            use_soft_nms=cfg["nms_method"] == "soft",
-            multiclass=cfg["multiclass_nms"],
-            sigma=cfg["nms_sigma"],
-            voting_thresh=cfg["voting_thresh"],
-        )
+    segs, scores, labels = nms(segs, scores, labels, cfg)
     try:
         segs = grid_to_seconds(
             segs, meta["fps"], meta["feat_stride"], meta["feat_num_frames"], meta["duration"]
         )
     except ValueError as exc:
         raise ValueError(f"detect: video {video_id!r}: {exc}") from None
-    return {"video_id": meta["video_id"], "segments": segs, "scores": scores, "labels": labels}
+    detection = {"video_id": meta["video_id"], "segments": segs, "scores": scores, "labels": labels}
+    for keep in filters:
+        detection = keep(detection, cfg, meta)
+    return detection

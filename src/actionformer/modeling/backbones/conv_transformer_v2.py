@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Sequence
 
+from actionformer.config.schema import NO_DEFAULT, OURS, Key
+from actionformer.config.valuetypes import AnyOf, Bool, Int, Null, Section
+
 from ..layers.transformer_v2 import TransformerBlockV2
 from ..registries import BACKBONES
 from .base import BackboneSpec, IntOrList
@@ -26,6 +29,24 @@ class ConvTransformerV2Backbone(PyramidBackbone):
     ``i * scale_factor ** l``, so scores mean the same temporal distance at every level and
     at any sequence length.
     """
+
+    # its options, nested under `model.backbone` (the flat `model.use_rope` form is accepted too)
+    config_keys = (
+        Key("model.backbone", Section(), NO_DEFAULT,
+            "Options of the `convTransformerv2` backbone (passed to the model as `backbone=`).",
+            origin=OURS),
+        Key("model.backbone.use_rope", Bool(), False, "Rotary position embeddings in attention.",
+            origin=OURS),
+        Key("model.backbone.use_flash_attn", Bool(), True,
+            "Use torch's fused scaled-dot-product attention where it applies.", origin=OURS),
+        Key("model.backbone.use_swiglu", Bool(), False, "SwiGLU instead of the GELU MLP.",
+            origin=OURS),
+        Key("model.backbone.use_rms_norm", Bool(), False, "RMSNorm instead of LayerNorm.",
+            origin=OURS),
+        Key("model.backbone.n_kv_head", AnyOf(Null(), Int(lo=1)), None,
+            "Key/value heads for grouped-query attention (divides `n_head`); null = `n_head`.",
+            origin=OURS),
+    )
 
     def __init__(
         self,

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.distributed as dist
-from torch import nn
 
-from ..assign import assign_labels
+from actionformer.config.schema import OURS, Key
+from actionformer.config.valuetypes import Registered
+
 from ..backbones import BackboneSpec
-from ..heads import ClsHead, JoinedLevels, RegHead, joined_levels_apply
-from ..losses import ctr_diou_loss_1d, sigmoid_focal_loss
-from .. import necks as _necks  # noqa: F401  (registers the built-in necks)
-from .. import point_generator as _points  # noqa: F401  (registers the point generator)
-from ..registries import BACKBONES, GENERATORS, META_ARCHS, NECKS
+from ..heads import JoinedLevels, joined_levels_apply
+from ..registries import ASSIGNERS, BACKBONES, CLS_LOSSES, GENERATORS, HEADS, META_ARCHS, NECKS, REG_LOSSES
+from .base import MetaArch
 from .inputs import DenseOutputs, batch_videos, check_video_list, padded_length, shortest_equivalent_length
 
 IntOrList = Union[int, Sequence[int]]
@@ -38,22 +37,41 @@ def _windows_per_level(n_mha_win_size: IntOrList, num_levels: int) -> List[int]:
     return windows
 
 
-def _check_train_test_cfg(train_cfg: Dict[str, Any], test_cfg: Dict[str, Any]) -> None:
+def _check_train_cfg(train_cfg: Dict[str, Any]) -> None:
     if train_cfg["center_sample"] not in ("radius", "none"):
         raise ValueError(f"train_cfg.center_sample must be 'radius' or 'none', got {train_cfg['center_sample']!r}")
-    if test_cfg["nms_method"] not in ("soft", "hard", "none"):
-        raise ValueError(f"test_cfg.nms_method must be 'soft', 'hard' or 'none', got {test_cfg['nms_method']!r}")
+
+
+_REGISTRIES = "actionformer.modeling.registries"
 
 
 @META_ARCHS.register("LocPointTransformer")
-class LocPointTransformer(nn.Module):
+class LocPointTransformer(MetaArch):
     """Backbone -> neck -> point generator + classification / regression heads.
 
     ``forward(video_list)`` returns ``{'cls_loss', 'reg_loss', 'final_loss'}`` in training mode
     and, in eval mode, one ``{'video_id', 'segments' (K, 2) s, 'scores' (K,), 'labels' (K,)}``
     per video. The constructor takes the original release's ``model`` config keys, plus
     ``backbone``: options for the backbone (see ``BackboneSpec.options``).
+
+    A subclass changes one step by overriding it: ``build_heads`` / ``run_heads`` (the heads),
+    ``assign_targets`` (which ground truth each point learns), ``compute_losses`` (the loss
+    terms) or ``inference``; the registered parts are looked up by name (``cls_head_name``,
+    ``reg_head_name``, ``assigner_name``, ``train_cfg.cls_loss_type`` / ``reg_loss_type``).
     """
+
+    task = "detection"
+    cls_head_name = "cls"
+    reg_head_name = "reg"
+    assigner_name = "center_point"
+    config_keys = (
+        Key("train_cfg.cls_loss_type", Registered(f"{_REGISTRIES}:CLS_LOSSES"), "focal",
+            "Registered classification loss (`focal`: sigmoid focal loss, the original's).",
+            origin=OURS),
+        Key("train_cfg.reg_loss_type", Registered(f"{_REGISTRIES}:REG_LOSSES"), "diou",
+            "Registered regression loss on the centre-anchored offsets (`diou`, the original's; "
+            "`giou`).", origin=OURS),
+    )
 
     def __init__(
         self,
@@ -93,7 +111,7 @@ class LocPointTransformer(nn.Module):
                 f"regression_range has {len(self.reg_range)} entries but the pyramid has "
                 f"{num_levels - fpn_start_level} levels (backbone_arch[-1] + 1 - fpn_start_level)"
             )
-        _check_train_test_cfg(train_cfg, test_cfg)
+        _check_train_cfg(train_cfg)
         self.train_cfg = dict(train_cfg)
         self.test_cfg = dict(test_cfg)
         self.scale_factor = scale_factor
@@ -124,18 +142,32 @@ class LocPointTransformer(nn.Module):
             "point", max_seq_len=max_seq_len * max_buffer_len_factor,
             fpn_strides=self.fpn_strides, regression_range=self.reg_range,
         )
-        self.cls_head = ClsHead(
-            fpn_dim, head_dim, num_classes, kernel_size=head_kernel_size,
-            prior_prob=train_cfg["cls_prior_prob"], with_ln=head_with_ln, num_layers=head_num_layers,
-            empty_cls=train_cfg.get("head_empty_cls") or [],
-        )
-        self.reg_head = RegHead(
-            fpn_dim, head_dim, len(self.fpn_strides), kernel_size=head_kernel_size,
-            num_layers=head_num_layers, with_ln=head_with_ln,
-        )
+        self.build_heads(fpn_dim, head_dim, head_num_layers, head_kernel_size, head_with_ln)
+        self.assigner = ASSIGNERS.get(self.assigner_name)
+        self.cls_loss = CLS_LOSSES.get(self.train_cfg.get("cls_loss_type", "focal")).from_config(self.train_cfg)
+        self.reg_loss = REG_LOSSES.get(self.train_cfg.get("reg_loss_type", "diou")).from_config(self.train_cfg)
         # an EMA of the number of positive points normalises the losses (stable for small batches)
         self.loss_normalizer = float(train_cfg["init_loss_norm"])
         self.loss_normalizer_momentum = 0.9
+
+    def build_heads(self, fpn_dim: int, head_dim: int, num_layers: int, kernel_size: int, with_ln: bool) -> None:
+        """``self.cls_head`` and ``self.reg_head`` (the original's parameter names)."""
+        self.cls_head = HEADS.build(
+            self.cls_head_name, fpn_dim, head_dim, self.num_classes, kernel_size=kernel_size,
+            prior_prob=self.train_cfg["cls_prior_prob"], with_ln=with_ln, num_layers=num_layers,
+            empty_cls=self.train_cfg.get("head_empty_cls") or [],
+        )
+        self.reg_head = HEADS.build(
+            self.reg_head_name, fpn_dim, head_dim, len(self.fpn_strides), kernel_size=kernel_size,
+            num_layers=num_layers, with_ln=with_ln,
+        )
+
+    def training_state(self) -> Dict[str, Any]:
+        return {"loss_normalizer": self.loss_normalizer}
+
+    def load_training_state(self, state: Dict[str, Any]) -> None:
+        if "loss_normalizer" in state:
+            self.loss_normalizer = float(state["loss_normalizer"])
 
     @property
     def device(self) -> torch.device:
@@ -173,37 +205,51 @@ class LocPointTransformer(nn.Module):
     def losses(
         self, out: DenseOutputs, gt_segments: List[torch.Tensor], gt_labels: List[torch.Tensor]
     ) -> Dict[str, torch.Tensor]:
+        """Targets for every point, the running normaliser, then the loss terms."""
+        gt_cls, gt_offsets = self.assign_targets(out, gt_segments, gt_labels)
+        valid = torch.cat(out.masks, dim=1)  # (B, P)
+        pos = (gt_cls.sum(-1) > 0) & valid  # (B, P)
+        normalizer = self.update_loss_normalizer(int(pos.sum().item()), pos.device)
+        return self.compute_losses(out, gt_cls, gt_offsets, valid, pos, normalizer)
+
+    def assign_targets(
+        self, out: DenseOutputs, gt_segments: List[torch.Tensor], gt_labels: List[torch.Tensor]
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Class targets (B, P, C) and offset targets (B, P, 2) of every point (P over all levels)."""
         cfg = self.train_cfg
-        gt_cls, gt_offsets = assign_labels(
+        gt_cls, gt_offsets = self.assigner(
             out.points, gt_segments, gt_labels, self.num_classes,
             cfg["center_sample"], cfg["center_sample_radius"],
         )
-        valid = torch.cat(out.masks, dim=1)  # (B, P)
-        gt_cls = torch.stack(gt_cls)  # (B, P, C)
-        pos = (gt_cls.sum(-1) > 0) & valid  # (B, P)
-        pred_offsets = torch.cat(out.offsets, dim=1)[pos]  # (#pos, 2)
-        gt_offsets = torch.stack(gt_offsets)[pos]  # (#pos, 2)
+        return torch.stack(gt_cls), torch.stack(gt_offsets)
 
-        num_pos = int(pos.sum().item())
-        normalizer = self.loss_normalizer
-        if self.training:
-            world_size = _training_world_size()
-            # DDP averages the ranks' gradients; counting positives over the whole global batch and
-            # dividing by normalizer / world_size makes that average the single-process gradient
-            total_pos = num_pos if world_size == 1 else _sum_over_ranks(num_pos, pos.device)
-            m = self.loss_normalizer_momentum
-            self.loss_normalizer = m * self.loss_normalizer + (1 - m) * max(total_pos, 1)
-            normalizer = self.loss_normalizer / world_size
+    def update_loss_normalizer(self, num_pos: int, device: torch.device) -> float:
+        """The divisor of the summed losses: an EMA of the number of positives (in training)."""
+        if not self.training:
+            return self.loss_normalizer
+        world_size = _training_world_size()
+        # DDP averages the ranks' gradients; counting positives over the whole global batch and
+        # dividing by normalizer / world_size makes that average the single-process gradient
+        total_pos = num_pos if world_size == 1 else _sum_over_ranks(num_pos, device)
+        m = self.loss_normalizer_momentum
+        self.loss_normalizer = m * self.loss_normalizer + (1 - m) * max(total_pos, 1)
+        return self.loss_normalizer / world_size
 
+    def compute_losses(
+        self, out: DenseOutputs, gt_cls: torch.Tensor, gt_offsets: torch.Tensor, valid: torch.Tensor,
+        pos: torch.Tensor, normalizer: float,
+    ) -> Dict[str, torch.Tensor]:
+        """``cls_loss`` over valid points, ``reg_loss`` over positive ones, ``final_loss``."""
+        cfg = self.train_cfg
         smoothing = cfg.get("label_smoothing", 0.0)
         target = gt_cls[valid] * (1 - smoothing) + smoothing / (self.num_classes + 1)
-        cls_loss = sigmoid_focal_loss(torch.cat(out.cls_logits, dim=1)[valid], target, reduction="sum")
-        cls_loss = cls_loss / normalizer
+        cls_loss = self.cls_loss(torch.cat(out.cls_logits, dim=1)[valid], target) / normalizer
 
-        if num_pos == 0:
+        pred_offsets = torch.cat(out.offsets, dim=1)[pos]  # (#pos, 2)
+        if pred_offsets.shape[0] == 0:
             reg_loss = 0 * pred_offsets.sum()
         else:
-            reg_loss = ctr_diou_loss_1d(pred_offsets, gt_offsets, reduction="sum") / normalizer
+            reg_loss = self.reg_loss(pred_offsets, gt_offsets[pos]) / normalizer
 
         if cfg["loss_weight"] > 0:
             loss_weight = cfg["loss_weight"]

@@ -1,0 +1,178 @@
+"""Evaluators, one per task (registry ``EVALUATORS``): detection mAP now, spotting next.
+
+A meta-architecture names its task (``task = "detection"``); ``train`` (validation during
+training), ``eval`` and ``evaluate`` look the task's evaluator up here, so a new task brings its
+metric as one registered class. An evaluator:
+
+- ``from_dataset(dataset, split, cfg)``: the ground truth of a validation split;
+- ``evaluate(detections) -> (per-threshold values, headline)`` (fractions), then ``report()``
+  (the printed table, ending with its headline line), ``metrics()`` (JSON-ready) and
+  ``warnings`` (messages about the inputs);
+- ``add_file_arguments(group)`` and ``score_files(args) -> FileScore``: ``actionformer evaluate``
+  on a ground-truth file and a prediction file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from actionformer.registry import Registry
+
+EVALUATORS: Registry = Registry("evaluator (task)", builtins="actionformer.evaluation.evaluators")
+
+
+@dataclass
+class FileScore:
+    """What ``actionformer evaluate`` prints and writes for one prediction file."""
+
+    report: str
+    payload: Dict[str, Any]
+    notes: List[str] = field(default_factory=list)  # how defaults were chosen (stderr)
+    warnings: List[str] = field(default_factory=list)
+
+
+def json_ready(metrics: Any) -> Any:
+    """numpy values turned to Python ones and NaN / inf to None (valid JSON)."""
+    if isinstance(metrics, Mapping):
+        return {str(k): json_ready(v) for k, v in metrics.items()}
+    if isinstance(metrics, (list, tuple, np.ndarray)):
+        return [json_ready(v) for v in list(metrics)]
+    if isinstance(metrics, np.generic):
+        metrics = metrics.item()
+    if isinstance(metrics, float) and not math.isfinite(metrics):
+        return None
+    return metrics
+
+
+@EVALUATORS.register("detection")
+class DetectionEvaluator:
+    """Temporal action detection: mAP per tIoU threshold and their average (ActivityNet's
+    evaluator, as the original release), with Recall@kx."""
+
+    task = "detection"
+
+    def __init__(self, ground_truth: Any, split: Sequence[str], tiou_thresholds: Sequence[float],
+                 dataset_name: Optional[str] = None) -> None:
+        from .detection import ANETdetection
+
+        self.detector = ANETdetection(ground_truth, split=list(split),
+                                      tiou_thresholds=np.asarray(tiou_thresholds, dtype=np.float64),
+                                      dataset_name=dataset_name)
+        self.result: Any = None
+
+    @classmethod
+    def from_dataset(cls, dataset: Any, split: Sequence[str], cfg: Mapping[str, Any]) -> "DetectionEvaluator":
+        """The dataset's ground truth; thresholds from the dataset, else the benchmark's defaults."""
+        from .thresholds import default_tiou_thresholds
+
+        attrs = dataset.get_attributes() if hasattr(dataset, "get_attributes") else {}
+        name = attrs.get("dataset_name") or cfg.get("dataset_name")
+        thresholds = attrs.get("tiou_thresholds")
+        if thresholds is None:
+            thresholds = default_tiou_thresholds(cfg.get("dataset_name") or "thumos")
+        return cls(dataset.to_activitynet_json(), split, thresholds, name)
+
+    @property
+    def warnings(self) -> List[str]:
+        return list(self.result.warnings) if self.result is not None else []
+
+    def evaluate(self, detections: Any) -> Tuple[Any, float]:
+        mean_aps, average, _ = self.detector.evaluate(detections, verbose=False)
+        self.result = self.detector.result
+        return mean_aps, float(average)
+
+    def report(self) -> str:
+        from .report import format_report
+
+        return format_report(self.result) if self.result is not None else ""
+
+    def metrics(self) -> Dict[str, Any]:
+        return json_ready(self.result.to_dict()) if self.result is not None else {}
+
+    # ------------------------------------------------------------ actionformer evaluate
+    @staticmethod
+    def add_file_arguments(group: Any) -> None:
+        group.add_argument("--split", nargs="+", default=None, metavar="SUBSET",
+                           help="subset(s) of the ground truth to score against, any case (e.g. test, "
+                                "validation); default: the one subset the predicted videos belong to")
+        group.add_argument("--tiou", nargs="+", type=float, default=None, metavar="T",
+                           help="tIoU thresholds (default: the dataset's, see --dataset)")
+        group.add_argument("--dataset", default=None, metavar="NAME",
+                           help="thumos, anet, epic or ego4d: picks the default thresholds (default: the "
+                                "config's dataset_name, else guessed from the ground-truth file name, else "
+                                "anet's 0.5:0.05:0.95)")
+        group.add_argument("--top-k", nargs="+", type=int, default=[1, 5], metavar="K",
+                           help="Recall@kx for these k (default: 1 5)")
+        group.add_argument("--per-class", action="store_true", help="also print AP per class, best first")
+        group.add_argument("--keep-duplicates", action="store_true",
+                           help="keep duplicate and shorter-than-1e-3 s ground-truth instances, as the "
+                                "official ActivityNet script does (the original release removes them; default)")
+
+    @classmethod
+    def score_files(cls, args: argparse.Namespace) -> FileScore:
+        from .detection import evaluate_detection
+        from .errors import EvaluationInputError
+        from .ground_truth import load_ground_truth, read_json_file
+        from .predictions import to_predictions
+        from .report import format_report
+
+        notes: List[str] = []
+        thresholds = _thresholds(args, notes)
+        if any(k < 1 for k in args.top_k):
+            raise ValueError(f"--top-k values must be positive integers, got {args.top_k}")
+        data = read_json_file(args.ground_truth, "ground-truth")
+        if not isinstance(data, dict):
+            raise EvaluationInputError(f"{args.ground_truth}: expected a json object with a 'database' mapping")
+        everything = load_ground_truth(data, split=None, source_name=args.ground_truth)
+        preds = to_predictions(args.predictions, everything.label_to_id)
+        if len(preds) == 0:
+            raise EvaluationInputError(f"{args.predictions}: the file holds no predictions")
+        split = args.split if args.split is not None else _choose_split(data["database"], preds.videos, notes)
+        ground_truth = load_ground_truth(data, split=split, remove_duplicates=not args.keep_duplicates,
+                                         source_name=args.ground_truth)
+        result = evaluate_detection(ground_truth, preds, thresholds, args.top_k)
+        return FileScore(format_report(result, per_class=args.per_class), result.to_dict(), notes,
+                         list(result.warnings))
+
+
+def _thresholds(args: argparse.Namespace, notes: List[str]) -> np.ndarray:
+    from .thresholds import default_tiou_thresholds, guess_dataset_name
+
+    if args.tiou is not None:
+        bad = [t for t in args.tiou if not 0.0 < t <= 1.0]
+        if bad:
+            raise ValueError(f"--tiou thresholds must lie in (0, 1], got {bad}")
+        return np.asarray(args.tiou, dtype=np.float64)
+    if args.dataset is not None:
+        return default_tiou_thresholds(args.dataset)
+    guessed = guess_dataset_name(os.path.basename(args.ground_truth))
+    if guessed is None:
+        notes.append("note: dataset not recognised from the file name; using ActivityNet's thresholds "
+                     "0.5:0.05:0.95 (set --dataset or --tiou)")
+        guessed = "anet"
+    return default_tiou_thresholds(guessed)
+
+
+def _choose_split(database: Mapping[str, Any], predicted_videos: List[str], notes: List[str]) -> Optional[List[str]]:
+    """The split when --split is not given: all videos if the file has one subset, else the
+    single subset the predicted videos belong to."""
+    from .errors import EvaluationInputError
+
+    subsets = {str(v.get("subset")) for v in database.values() if isinstance(v, dict)}
+    if len(subsets) <= 1:
+        return None
+    hit = {str(database[v].get("subset")) for v in predicted_videos if v in database}
+    if len(hit) == 1:
+        chosen = hit.pop()
+        notes.append(f"note: scoring against subset '{chosen}', the one the predicted videos belong to "
+                     "(set --split to choose)")
+        return [chosen]
+    raise EvaluationInputError(
+        f"the ground truth holds subsets {sorted(subsets)} and the predictions cover "
+        f"{sorted(hit) if hit else 'none of its videos'}; choose one with --split")
