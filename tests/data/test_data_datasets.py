@@ -4,7 +4,7 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from data_test_helpers import THUMOS_JSON, feat_len, make_cfg, video_entry, write_json
+from data_test_helpers import feat_len, make_cfg, video_entry, write_json
 
 from actionformer.data import DATASETS, DataError, grid_to_seconds, import_custom_modules, make_dataset
 
@@ -47,17 +47,15 @@ def test_downsample_rate(thumos_dir):
     np.testing.assert_allclose(item["segments"][0].numpy(), np.array([2.0, 6.0]) * 30 / 8 - 16 / 16)
 
 
-def test_real_thumos14_annotations_with_fake_features(tmp_path):
-    if not THUMOS_JSON.is_file():
-        pytest.skip("shared/data/thumos14.json not available")
-    database = json.loads(THUMOS_JSON.read_text())["database"]
+def test_real_thumos14_annotations_with_fake_features(tmp_path, thumos14_json):
+    database = json.loads(thumos14_json.read_text())["database"]
     cliff = [v for v, e in database.items() if e["subset"] == "Validation"
              and any(a["label"] == "CliffDiving" for a in e["annotations"])][:2]
     others = [v for v, e in database.items() if e["subset"] == "Validation" and v not in cliff][:3]
     for vid in cliff + others:
         e = database[vid]
         np.save(tmp_path / f"{vid}.npy", np.zeros((feat_len(e["duration"], e["fps"], 4, 16), 4), np.float32))
-    kw = dict(feat_folder=str(tmp_path), json_file=str(THUMOS_JSON), feat_stride=4, num_frames=16,
+    kw = dict(feat_folder=str(tmp_path), json_file=str(thumos14_json), feat_stride=4, num_frames=16,
               default_fps=None, downsample_rate=1, max_seq_len=2304, trunc_thresh=0.5, crop_ratio=[0.9, 1.0],
               input_dim=4, num_classes=20, file_prefix=None, file_ext=".npy", force_upsampling=False,
               on_bad_video="skip")
