@@ -7,6 +7,7 @@ import torch
 from data_test_helpers import feat_len, make_cfg, video_entry, write_json
 
 from actionformer.data import DATASETS, DataError, grid_to_seconds, import_custom_modules, make_dataset
+from actionformer.evaluation import load_ground_truth
 
 ITEM_KEYS = {"video_id", "feats", "segments", "labels", "fps", "duration", "feat_stride", "feat_num_frames"}
 
@@ -107,6 +108,15 @@ def test_anet_force_upsampling_round_trip(tmp_path, use_h5):
     back = grid_to_seconds(item["segments"].double(), item["fps"], item["feat_stride"], item["feat_num_frames"])
     np.testing.assert_allclose(back.numpy(), [[1.0, 4.0]], atol=1e-5)
     assert ds.get_attributes()["dataset_name"] == "ActivityNet 1.3"
+
+
+def test_training_keeps_the_instances_evaluation_keeps(tmp_path):
+    kw, _ = _anet_folder(tmp_path, [37, 19])
+    item = make_dataset("anet", False, ["training"], **kw)[0]
+    gt = load_ground_truth(kw["json_file"], "training")
+    assert gt.num_removed == 1 and item["labels"].tolist() == gt.gt_label.tolist() == [0, 1]
+    seconds = grid_to_seconds(item["segments"].double(), item["fps"], item["feat_stride"], item["feat_num_frames"])
+    np.testing.assert_allclose(seconds.numpy(), np.stack([gt.gt_start, gt.gt_end], axis=1), atol=1e-5)
 
 
 def test_anet_fixed_length_features_and_one_class(tmp_path):
