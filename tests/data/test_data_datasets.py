@@ -6,8 +6,9 @@ import pytest
 import torch
 from data_test_helpers import feat_len, make_cfg, video_entry, write_json
 
-from actionformer.data import DATASETS, DataError, grid_to_seconds, import_custom_modules, make_dataset
+from actionformer.data import DATASETS, DataError, import_custom_modules, make_dataset
 from actionformer.evaluation import load_ground_truth
+from actionformer.postprocess import grid_to_seconds
 
 ITEM_KEYS = {"video_id", "feats", "segments", "labels", "fps", "duration", "feat_stride", "feat_num_frames"}
 
@@ -105,7 +106,8 @@ def test_anet_force_upsampling_round_trip(tmp_path, use_h5):
     n = arrays["a2"].shape[0]
     assert item["feat_stride"] == pytest.approx(((n - 1) * 16 + 16) / 32)
     assert item["feat_num_frames"] == item["feat_stride"]
-    back = grid_to_seconds(item["segments"].double(), item["fps"], item["feat_stride"], item["feat_num_frames"])
+    back = grid_to_seconds(item["segments"].double(), item["fps"], item["feat_stride"], item["feat_num_frames"],
+                           item["duration"])
     np.testing.assert_allclose(back.numpy(), [[1.0, 4.0]], atol=1e-5)
     assert ds.get_attributes()["dataset_name"] == "ActivityNet 1.3"
 
@@ -115,7 +117,8 @@ def test_training_keeps_the_instances_evaluation_keeps(tmp_path):
     item = make_dataset("anet", False, ["training"], **kw)[0]
     gt = load_ground_truth(kw["json_file"], "training")
     assert gt.num_removed == 1 and item["labels"].tolist() == gt.gt_label.tolist() == [0, 1]
-    seconds = grid_to_seconds(item["segments"].double(), item["fps"], item["feat_stride"], item["feat_num_frames"])
+    seconds = grid_to_seconds(item["segments"].double(), item["fps"], item["feat_stride"], item["feat_num_frames"],
+                              item["duration"])
     np.testing.assert_allclose(seconds.numpy(), np.stack([gt.gt_start, gt.gt_end], axis=1), atol=1e-5)
 
 
@@ -126,7 +129,7 @@ def test_anet_fixed_length_features_and_one_class(tmp_path):
     item = ds[0]
     assert item["feats"].shape == (6, 20) and item["feat_stride"] == pytest.approx(20.0 * 30 / 20)
     assert item["labels"].tolist() == [0, 0]  # duplicates dropped, class-agnostic labels
-    back = grid_to_seconds(item["segments"].double(), 30.0, item["feat_stride"], item["feat_num_frames"])
+    back = grid_to_seconds(item["segments"].double(), 30.0, item["feat_stride"], item["feat_num_frames"], 20.0)
     np.testing.assert_allclose(back.numpy(), [[2.0, 5.0], [4.0, 19.5]], atol=1e-5)
     kw.update(max_seq_len=16)
     with pytest.raises(DataError, match="longer than max_seq_len"):
