@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 
 def test_tiny_demo_prints_the_map_table_and_leaves_the_experiment(run_cli, tmp_path):
-    pytest.importorskip("actionformer.data.synthetic")
     code, out, _ = run_cli("demo", "--out", tmp_path, "--videos", "9", "--epochs", "1", "--no-progress")
     assert code == 0
     table = [line for line in out.splitlines() if line.startswith("|tIoU = ")]

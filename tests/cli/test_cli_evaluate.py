@@ -1,11 +1,9 @@
 """`actionformer evaluate GT.json PRED.json`: the table, --per-class, --out, and clear errors."""
 
 import json
-from pathlib import Path
 
 import pytest
 
-THUMOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "thumos14.json"
 
 GT = {"version": "1.0", "database": {
     "a": {"subset": "test", "duration": 50.0, "annotations": [
@@ -99,14 +97,12 @@ def test_missing_files_and_bad_options(run_cli, tmp_path, gt_file):
     assert code == 2 and "no video in split" in stderr
 
 
-def test_thumos_ground_truth_as_official_predictions(run_cli, tmp_path):
-    if not THUMOS.is_file():
-        pytest.skip(f"{THUMOS} not found")
-    database = json.loads(THUMOS.read_text())["database"]
+def test_thumos_ground_truth_as_official_predictions(run_cli, tmp_path, thumos14_json):
+    database = json.loads(thumos14_json.read_text())["database"]
     rows = [(vid, ann["label"], 1.0, ann["segment"]) for vid, v in database.items() if v["subset"] == "Test"
             for ann in v["annotations"]]
     preds = _write(tmp_path, "p.json", _official(rows))
-    code, stdout, stderr = run_cli("evaluate", THUMOS, preds, "--split", "test")
+    code, stdout, stderr = run_cli("evaluate", thumos14_json, preds, "--split", "test")
     assert code == 0, stderr
     assert stdout.count("mAP = 100.00 (%)") == 5 and "Average mAP: 100.00 (%)" in stdout
 

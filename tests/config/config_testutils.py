@@ -5,14 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFIGS_DIR = REPO_ROOT / "configs"
-ORIGINAL_CONFIGS = REPO_ROOT.parent / "shared" / "fixtures" / "original_configs.json"
-
-ORIGINAL_NAMES = [
-    "thumos_i3d", "anet_tsp", "anet_i3d", "epic_slowfast_verb", "epic_slowfast_noun",
-    "ego4d_slowfast", "ego4d_omnivore", "ego4d_egovlp", "ego4d_slowfast_egovlp",
-    "ego4d_omnivore_egovlp", "ego4d_slowfast_omnivore_egovlp",
-]
 
 
 def assert_contains(expected, actual, path: str = "") -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from actionformer.config import (
     ConfigurationError,
@@ -401,8 +403,6 @@ def _suggestion(message: str) -> int:
 
 
 def test_max_seq_len_suggestions_always_validate():
-    hypothesis = pytest.importorskip("hypothesis")
-    st = hypothesis.strategies
 
     @hypothesis.settings(max_examples=30, deadline=None)
     @hypothesis.given(scale=st.sampled_from([1, 2, 4]), branch=st.integers(0, 5),

@@ -9,9 +9,6 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-THUMOS_JSON = REPO_ROOT.parent / "shared" / "data" / "thumos14.json"
-
 
 def feat_len(duration: float, fps: float, stride: int, num_frames: int) -> int:
     return max(int((duration * fps - num_frames) // stride) + 1, 1)

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from actionformer.data.annotations import (build_label_dict, load_annotations, load_class_list,
-                                           load_csv_annotations, remove_duplicate_annotations)
+from actionformer.data.annotations import build_label_dict, load_annotations, load_class_list, load_csv_annotations
 from actionformer.data.report import DataError
 
 
@@ -102,7 +101,3 @@ def test_label_dict_conflicts(tmp_path):
     assert any("has label_id" in p.message for p in problems)
     assert any("share label_id" in p.message for p in problems)
 
-
-def test_remove_duplicate_annotations():
-    segs = np.array([[1.0, 2.0], [1.0005, 2.0], [1.0, 2.0], [3.0, 3.0005]])
-    assert remove_duplicate_annotations(segs, [0, 0, 1, 0]) == [0, 2]

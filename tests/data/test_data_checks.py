@@ -133,15 +133,11 @@ def test_unknown_dataset_name_and_user_dataset_generic_check(thumos_dir):
     assert {(p.video_id, p.field) for p in report.errors} == {("g1", "feature dim")}
 
 
-def test_real_thumos14_file_has_only_the_known_warnings(tmp_path):
-    from data_test_helpers import THUMOS_JSON
-
-    if not THUMOS_JSON.is_file():
-        pytest.skip("shared/data/thumos14.json not available")
-    database = json.loads(THUMOS_JSON.read_text())["database"]
+def test_real_thumos14_file_has_only_the_known_warnings(tmp_path, thumos14_json):
+    database = json.loads(thumos14_json.read_text())["database"]
     for vid in database:
         np.save(tmp_path / f"{vid}.npy", np.zeros((1, 1), np.float32))
-    kwargs = dict(feat_folder=str(tmp_path), json_file=str(THUMOS_JSON), feat_stride=4, num_frames=16,
+    kwargs = dict(feat_folder=str(tmp_path), json_file=str(thumos14_json), feat_stride=4, num_frames=16,
                   input_dim=1, num_classes=20, file_ext=".npy", max_seq_len=2304, crop_ratio=[0.9, 1.0])
     report = check_data_from_config(make_cfg(kwargs), deep=False)
     assert report.ok, report.format()

@@ -4,9 +4,11 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from data_test_helpers import THUMOS_JSON, feat_len, make_cfg, video_entry, write_json
+from data_test_helpers import feat_len, make_cfg, video_entry, write_json
 
-from actionformer.data import DATASETS, DataError, grid_to_seconds, import_custom_modules, make_dataset
+from actionformer.data import DATASETS, DataError, import_custom_modules, make_dataset
+from actionformer.evaluation import load_ground_truth
+from actionformer.postprocess import grid_to_seconds
 
 ITEM_KEYS = {"video_id", "feats", "segments", "labels", "fps", "duration", "feat_stride", "feat_num_frames"}
 
@@ -47,17 +49,15 @@ def test_downsample_rate(thumos_dir):
     np.testing.assert_allclose(item["segments"][0].numpy(), np.array([2.0, 6.0]) * 30 / 8 - 16 / 16)
 
 
-def test_real_thumos14_annotations_with_fake_features(tmp_path):
-    if not THUMOS_JSON.is_file():
-        pytest.skip("shared/data/thumos14.json not available")
-    database = json.loads(THUMOS_JSON.read_text())["database"]
+def test_real_thumos14_annotations_with_fake_features(tmp_path, thumos14_json):
+    database = json.loads(thumos14_json.read_text())["database"]
     cliff = [v for v, e in database.items() if e["subset"] == "Validation"
              and any(a["label"] == "CliffDiving" for a in e["annotations"])][:2]
     others = [v for v, e in database.items() if e["subset"] == "Validation" and v not in cliff][:3]
     for vid in cliff + others:
         e = database[vid]
         np.save(tmp_path / f"{vid}.npy", np.zeros((feat_len(e["duration"], e["fps"], 4, 16), 4), np.float32))
-    kw = dict(feat_folder=str(tmp_path), json_file=str(THUMOS_JSON), feat_stride=4, num_frames=16,
+    kw = dict(feat_folder=str(tmp_path), json_file=str(thumos14_json), feat_stride=4, num_frames=16,
               default_fps=None, downsample_rate=1, max_seq_len=2304, trunc_thresh=0.5, crop_ratio=[0.9, 1.0],
               input_dim=4, num_classes=20, file_prefix=None, file_ext=".npy", force_upsampling=False,
               on_bad_video="skip")
@@ -106,9 +106,20 @@ def test_anet_force_upsampling_round_trip(tmp_path, use_h5):
     n = arrays["a2"].shape[0]
     assert item["feat_stride"] == pytest.approx(((n - 1) * 16 + 16) / 32)
     assert item["feat_num_frames"] == item["feat_stride"]
-    back = grid_to_seconds(item["segments"].double(), item["fps"], item["feat_stride"], item["feat_num_frames"])
+    back = grid_to_seconds(item["segments"].double(), item["fps"], item["feat_stride"], item["feat_num_frames"],
+                           item["duration"])
     np.testing.assert_allclose(back.numpy(), [[1.0, 4.0]], atol=1e-5)
     assert ds.get_attributes()["dataset_name"] == "ActivityNet 1.3"
+
+
+def test_training_keeps_the_instances_evaluation_keeps(tmp_path):
+    kw, _ = _anet_folder(tmp_path, [37, 19])
+    item = make_dataset("anet", False, ["training"], **kw)[0]
+    gt = load_ground_truth(kw["json_file"], "training")
+    assert gt.num_removed == 1 and item["labels"].tolist() == gt.gt_label.tolist() == [0, 1]
+    seconds = grid_to_seconds(item["segments"].double(), item["fps"], item["feat_stride"], item["feat_num_frames"],
+                              item["duration"])
+    np.testing.assert_allclose(seconds.numpy(), np.stack([gt.gt_start, gt.gt_end], axis=1), atol=1e-5)
 
 
 def test_anet_fixed_length_features_and_one_class(tmp_path):
@@ -118,7 +129,7 @@ def test_anet_fixed_length_features_and_one_class(tmp_path):
     item = ds[0]
     assert item["feats"].shape == (6, 20) and item["feat_stride"] == pytest.approx(20.0 * 30 / 20)
     assert item["labels"].tolist() == [0, 0]  # duplicates dropped, class-agnostic labels
-    back = grid_to_seconds(item["segments"].double(), 30.0, item["feat_stride"], item["feat_num_frames"])
+    back = grid_to_seconds(item["segments"].double(), 30.0, item["feat_stride"], item["feat_num_frames"], 20.0)
     np.testing.assert_allclose(back.numpy(), [[2.0, 5.0], [4.0, 19.5]], atol=1e-5)
     kw.update(max_seq_len=16)
     with pytest.raises(DataError, match="longer than max_seq_len"):

@@ -43,6 +43,14 @@ def test_duplicates_and_short_instances_removed_as_the_original():
     segments = [(0.0, 5.0), (0.0009, 5.0005), (0.0, 5.0), (3.0, 3.0009), (0.0, 5.0)]
     labels = [1, 1, 2, 1, 1]
     assert remove_duplicate_annotations(segments, labels) == [0, 2]
+    as_array = np.array([[1.0, 2.0], [1.0005, 2.0], [1.0, 2.0], [3.0, 3.0005]], dtype=np.float32)
+    assert remove_duplicate_annotations(as_array, [0, 0, 1, 0]) == [0, 2]
+
+
+@pytest.mark.parametrize("bad", [(float("nan"), 5.0), (0.0, float("nan")), (float("nan"), float("nan"))])
+def test_a_segment_of_nan_length_is_dropped_and_hides_no_later_instance(bad):
+    segments = np.array([bad, (0.0, 5.0), bad, (1.0, 2.0)], dtype=np.float64)
+    assert remove_duplicate_annotations(segments, [1, 1, 1, 2]) == [1, 3]
 
 
 def test_unknown_split_names_the_subsets():

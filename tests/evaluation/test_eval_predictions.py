@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from actionformer.evaluation import EvaluationInputError, to_predictions
 
@@ -25,7 +26,6 @@ def test_original_release_format_with_ids():
 
 
 def test_detections_with_tensors():
-    torch = pytest.importorskip("torch")
     dets = [{"video_id": "a", "segments": torch.tensor([[0.0, 1.0], [2.0, 3.0]]), "scores": torch.tensor([0.3, 0.2]),
              "labels": torch.tensor([1, 0])},
             {"video_id": "b", "segments": torch.zeros(0, 2), "scores": torch.zeros(0), "labels": torch.zeros(0, dtype=torch.long)}]
@@ -83,7 +83,6 @@ def test_numpy_integer_label_ids_in_an_in_memory_json_dict():
 
 @pytest.mark.parametrize("dtype_name", ["bfloat16", "float16"])
 def test_detections_with_reduced_precision_tensors(dtype_name):
-    torch = pytest.importorskip("torch")
     dtype = getattr(torch, dtype_name)
     dets = [{"video_id": "a", "segments": torch.tensor([[0.5, 1.5]], dtype=dtype),
              "scores": torch.tensor([0.25], dtype=dtype), "labels": torch.tensor([1])}]

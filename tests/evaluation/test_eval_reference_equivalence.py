@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,7 +80,6 @@ def test_every_input_form_gives_the_same_numbers(tmp_path):
     for form in (detections, str(tmp_path / "official.json"), tmp_path / "original.json", {"results": official}):
         got = evaluate_detection(str(tmp_path / "gt.json"), form, THRESHOLDS)
         assert np.array_equal(got.ap, expected.ap) and np.array_equal(got.recall, expected.recall)
-    torch = pytest.importorskip("torch")
     as_tensors = [{**d, "segments": torch.tensor(d["segments"], dtype=torch.float32),
                    "scores": torch.tensor(d["scores"], dtype=torch.float32), "labels": torch.tensor(d["labels"])}
                   for d in detections]

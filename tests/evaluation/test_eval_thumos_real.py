@@ -1,20 +1,13 @@
 """On the real THUMOS14 annotation file: ground truth as predictions scores 100 everywhere."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from actionformer.evaluation import ANETdetection, default_tiou_thresholds
 
-THUMOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "thumos14.json"
-
-
 @pytest.fixture(scope="module")
-def evaluator():
-    if not THUMOS.is_file():
-        pytest.skip(f"{THUMOS} not found")
-    return ANETdetection(str(THUMOS), "test", default_tiou_thresholds("thumos"))
+def evaluator(thumos14_json):
+    return ANETdetection(str(thumos14_json), "test", default_tiou_thresholds("thumos"))
 
 
 def test_ground_truth_as_predictions_gives_100(evaluator):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import torch
 
+from actionformer.config import load_config
 from actionformer.modeling import make_meta_arch
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-NAMES = sorted(p.name[: -len(".keys.txt")] for p in (FIXTURES / "original_keys").glob("*.keys.txt"))
+SHIPPED = Path(__file__).resolve().parents[2] / "configs"
 
 
 def _read_keys(path: Path):
@@ -22,31 +21,23 @@ def _read_keys(path: Path):
     return entries
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_state_dict_keys_match_original(name, original_configs, original_keys_dir):
-    cfg = original_configs["merged"][name]
+def _keys_and_shapes(cfg: dict):
     with torch.device("meta"):
         model = make_meta_arch(cfg["model_name"], **cfg["model"])
-    ours = [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
-    expected = _read_keys(original_keys_dir / f"{name}.keys.txt")
-    assert ours == expected
+    return [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
 
 
-def test_all_original_configs_are_covered():
-    assert len(NAMES) == 11
+def test_state_dict_keys_match_original(original_name, original_configs, original_keys_dir):
+    expected = _read_keys(original_keys_dir / f"{original_name}.keys.txt")
+    assert expected, f"{original_name}.keys.txt is empty"
+    assert _keys_and_shapes(original_configs["merged"][original_name]) == expected
 
 
-SHIPPED = Path(__file__).resolve().parents[2] / "configs"
+def test_all_original_configs_are_covered(original_keys_dir, original_names):
+    shipped = sorted(p.name[: -len(".keys.txt")] for p in original_keys_dir.glob("*.keys.txt"))
+    assert shipped == sorted(original_names) and len(shipped) == 11
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_shipped_config_builds_the_original_model(name, original_keys_dir):
-    config = pytest.importorskip("actionformer.config")
-    path = SHIPPED / f"{name}.yaml"
-    if not path.is_file():
-        pytest.skip(f"{path} not shipped")
-    cfg = config.load_config(str(path))
-    with torch.device("meta"):
-        model = make_meta_arch(cfg["model_name"], **cfg["model"])
-    ours = [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
-    assert ours == _read_keys(original_keys_dir / f"{name}.keys.txt")
+def test_shipped_config_builds_the_original_model(original_name, original_keys_dir):
+    cfg = load_config(str(SHIPPED / f"{original_name}.yaml"))
+    assert _keys_and_shapes(cfg) == _read_keys(original_keys_dir / f"{original_name}.keys.txt")

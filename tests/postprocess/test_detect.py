@@ -1,15 +1,11 @@
-"""detect() end to end, and parity with the original release's detections on the shared fixture."""
+"""detect() end to end, and parity with the original release's detections stored in tests/fixtures/parity_thumos.pt."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 import torch
 
 from actionformer.postprocess import detect
-
-FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "parity_thumos.pt"
 
 
 def _max_div_factor(model_cfg: dict) -> int:
@@ -50,16 +46,9 @@ def _points_and_masks(model_cfg: dict, num_feats: int):
     return points, masks
 
 
-@pytest.fixture(scope="module")
-def parity():
-    if not FIXTURE.is_file():
-        pytest.skip(f"parity fixture not found at {FIXTURE}")
-    return torch.load(FIXTURE, weights_only=True)
-
-
-def _detect_fixture_video(parity, index: int, **cfg_overrides):
-    model_cfg = parity["config"]["model"]
-    video, expected = parity["videos"][index], parity["eval"][index]
+def _detect_fixture_video(parity_data, index: int, **cfg_overrides):
+    model_cfg = parity_data["config"]["model"]
+    video, expected = parity_data["videos"][index], parity_data["eval"][index]
     points, masks = _points_and_masks(model_cfg, video["feats"].shape[-1])
     cls_logits = [x[0].permute(1, 0) for x in expected["cls_logits"]]  # (1, C, T) -> (T, C)
     offsets = [x[0].permute(1, 0) for x in expected["offsets"]]  # (1, 2, T) -> (T, 2)
@@ -69,8 +58,8 @@ def _detect_fixture_video(parity, index: int, **cfg_overrides):
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])
-def test_detect_matches_original_release(parity, index):
-    result, expected = _detect_fixture_video(parity, index)
+def test_detect_matches_original_release(parity_data, index):
+    result, expected = _detect_fixture_video(parity_data, index)
     assert result["video_id"] == expected["video_id"]
     assert result["segments"].shape == expected["segments"].shape
     assert torch.equal(result["labels"], expected["labels"])
@@ -83,17 +72,17 @@ class _AttrCfg:
         self.__dict__.update(kw)
 
 
-def test_nms_none_keeps_every_candidate_unsorted(parity):
-    result, _ = _detect_fixture_video(parity, 1, nms_method="none")
+def test_nms_none_keeps_every_candidate_unsorted(parity_data):
+    result, _ = _detect_fixture_video(parity_data, 1, nms_method="none")
     # more than max_seg_num candidates, each within the video
     assert result["segments"].shape[0] > 200
-    assert result["segments"].min() >= 0 and result["segments"].max() <= parity["videos"][1]["duration"]
+    assert result["segments"].min() >= 0 and result["segments"].max() <= parity_data["videos"][1]["duration"]
     assert not torch.all(result["scores"][:-1] >= result["scores"][1:])  # not re-sorted
 
 
-def test_hard_nms_and_attribute_config(parity):
-    model_cfg = parity["config"]["model"]
-    video, expected = parity["videos"][0], parity["eval"][0]
+def test_hard_nms_and_attribute_config(parity_data):
+    model_cfg = parity_data["config"]["model"]
+    video, expected = parity_data["videos"][0], parity_data["eval"][0]
     points, masks = _points_and_masks(model_cfg, video["feats"].shape[-1])
     cls_logits = [x[0].permute(1, 0) for x in expected["cls_logits"]]  # (1, C, T) -> (T, C)
     offsets = [x[0].permute(1, 0) for x in expected["offsets"]]  # (1, 2, T) -> (T, 2)
@@ -103,28 +92,28 @@ def test_hard_nms_and_attribute_config(parity):
     assert torch.all(result["scores"][:-1] >= result["scores"][1:])
 
 
-def test_config_errors_are_clear(parity):
+def test_config_errors_are_clear(parity_data):
     with pytest.raises(ValueError, match="unknown NMS method 'softer'. Did you mean 'soft'"):
-        _detect_fixture_video(parity, 0, nms_method="softer")
-    model_cfg = parity["config"]["model"]
+        _detect_fixture_video(parity_data, 0, nms_method="softer")
+    model_cfg = parity_data["config"]["model"]
     cfg = dict(model_cfg["test_cfg"])
     del cfg["nms_sigma"]
     with pytest.raises(KeyError, match="nms_sigma"):
-        detect([], [], [], [], parity["videos"][0], cfg)
+        detect([], [], [], [], parity_data["videos"][0], cfg)
     with pytest.raises(KeyError, match="video_meta of video 'x' has no 'fps'"):
         detect([], [], [], [], {"video_id": "x"}, model_cfg["test_cfg"])
 
 
-def test_bad_video_metadata_names_the_video(parity):
-    video = dict(parity["videos"][0], duration=-1.0)
+def test_bad_video_metadata_names_the_video(parity_data):
+    video = dict(parity_data["videos"][0], duration=-1.0)
     with pytest.raises(ValueError, match=f"video '{video['video_id']}'.*duration must be >= 0"):
-        _detect_fixture_video({**parity, "videos": [video]}, 0)
+        _detect_fixture_video({**parity_data, "videos": [video]}, 0)
 
 
-def test_bfloat16_head_outputs_are_widened(parity):
+def test_bfloat16_head_outputs_are_widened(parity_data):
     """Head outputs of a bf16 autocast forward go through the numpy NMS (which has no bfloat16)."""
-    model_cfg = parity["config"]["model"]
-    video, expected = parity["videos"][0], parity["eval"][0]
+    model_cfg = parity_data["config"]["model"]
+    video, expected = parity_data["videos"][0], parity_data["eval"][0]
     points, masks = _points_and_masks(model_cfg, video["feats"].shape[-1])
     cls_logits = [x[0].permute(1, 0).bfloat16() for x in expected["cls_logits"]]  # (1, C, T) -> (T, C)
     offsets = [x[0].permute(1, 0).bfloat16() for x in expected["offsets"]]  # (1, 2, T) -> (T, 2)

@@ -7,7 +7,7 @@ Public names of the original release: ``make_dataset``, ``make_data_loader``,
 from .builders import DATASETS, import_custom_modules, make_dataset
 from .datasets import (ActionDataset, ActivityNetDataset, CustomDataset, Ego4DDataset, EpicKitchensDataset,
                        THUMOS14Dataset)
-from .grid import feat_offset, grid_to_seconds, seconds_to_grid
+from .grid import feat_offset, seconds_to_grid
 from .loader import SeededSampler, make_data_loader, trivial_batch_collator, worker_init_reset_seed
 from .report import DataError, DataReport, Problem
 from .transforms import resize_feats, truncate_feats
@@ -29,7 +29,7 @@ def __getattr__(name):
 __all__ = [
     "DATASETS", "make_dataset", "make_data_loader", "truncate_feats", "worker_init_reset_seed",
     "import_custom_modules", "trivial_batch_collator", "SeededSampler", "resize_feats",
-    "seconds_to_grid", "grid_to_seconds", "feat_offset", "DataError", "DataReport", "Problem",
+    "seconds_to_grid", "feat_offset", "DataError", "DataReport", "Problem",
     "ActionDataset", "THUMOS14Dataset", "ActivityNetDataset", "EpicKitchensDataset", "Ego4DDataset",
     "CustomDataset", "check_dataset", "check_data_from_config", "enforce_data_policy",
     "make_synthetic_dataset",

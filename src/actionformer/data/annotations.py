@@ -292,19 +292,5 @@ def _dedupe_problems(problems: List[Problem]) -> List[Problem]:
     return out
 
 
-def remove_duplicate_annotations(segments: np.ndarray, labels: Sequence[Any], tol: float = 1e-3) -> List[int]:
-    """Indices of the instances to keep: drops repeats (same label, start and end within ``tol``)
-    and instances shorter than ``tol`` seconds, as the original does for ActivityNet."""
-    keep: List[int] = []
-    for i, (seg, lab) in enumerate(zip(segments, labels)):
-        if seg[1] - seg[0] < tol:
-            continue
-        if any(labels[j] == lab and abs(seg[0] - segments[j][0]) <= tol and abs(seg[1] - segments[j][1]) <= tol
-               for j in keep):
-            continue
-        keep.append(i)
-    return keep
-
-
 def is_finite(x: Optional[float]) -> bool:
     return x is not None and math.isfinite(x)

@@ -1,8 +1,10 @@
-"""Seconds <-> feature-grid units, exactly as the original release converts them.
+"""Seconds -> feature-grid units, exactly as the original release converts them.
 
 Feature ``t`` covers frames ``[t * stride, t * stride + num_frames)``; its centre sits at frame
 ``t * stride + num_frames / 2``. So a time ``s`` (seconds) lies at grid position
 ``s * fps / stride - 0.5 * num_frames / stride``; small negative values are expected near 0.
+The way back, grid -> seconds (clipped to the video), is ``actionformer.postprocess.grid_to_seconds``:
+the model's inference uses it, and the model never imports the data package.
 """
 
 from __future__ import annotations
@@ -24,7 +26,3 @@ def seconds_to_grid(seconds: ArrayLike, fps: float, feat_stride: float, num_fram
     """Seconds -> feature-grid units (the original's ``seg * fps / stride - offset``)."""
     return seconds * fps / feat_stride - feat_offset(feat_stride, num_frames)
 
-
-def grid_to_seconds(grid: ArrayLike, fps: float, feat_stride: float, num_frames: float) -> ArrayLike:
-    """Feature-grid units -> seconds (the original's ``(t * stride + 0.5 * num_frames) / fps``)."""
-    return (grid * feat_stride + 0.5 * num_frames) / fps

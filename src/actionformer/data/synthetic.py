@@ -23,8 +23,10 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
+import torch
 
-from .grid import grid_to_seconds
+from actionformer.postprocess import grid_to_seconds
+
 from .synthetic_config import write_config
 
 
@@ -170,11 +172,12 @@ def generate_videos(spec: SyntheticSpec):
         length = int(rng.integers(spec.min_len, spec.max_len + 1))
         actions = _place_actions(spec, length, rng, decks[subset])
         feats = _video_features(spec, pat, length, actions, rng)
-        to_sec = lambda g: round(float(grid_to_seconds(g, spec.fps, spec.feat_stride, spec.num_frames)), 2)
-        duration = round(((length - 1) * spec.feat_stride + spec.num_frames) / spec.fps, 2)
-        entry = {"subset": subset.capitalize(), "duration": duration, "fps": spec.fps,
-                 "annotations": [{"label": names[c], "segment": [to_sec(s), to_sec(e)], "label_id": c}
-                                 for s, e, c in actions]}
+        duration = ((length - 1) * spec.feat_stride + spec.num_frames) / spec.fps
+        grid = torch.tensor([[s, e] for s, e, _ in actions], dtype=torch.float64)  # (N, 2)
+        seconds = grid_to_seconds(grid, spec.fps, spec.feat_stride, spec.num_frames, duration).tolist()
+        entry = {"subset": subset.capitalize(), "duration": round(duration, 2), "fps": spec.fps,
+                 "annotations": [{"label": names[c], "segment": [round(s, 2), round(e, 2)], "label_id": c}
+                                 for (s, e), (_, _, c) in zip(seconds, actions)]}
         yield vid, subset, feats, entry
 
 

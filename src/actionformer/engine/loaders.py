@@ -8,25 +8,12 @@ which makes a resumed run draw the same batches as an uninterrupted one.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List
+from typing import Iterator
 
 import torch
-from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler
 
-
-def list_collate(batch: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Batches are lists of video dicts; the model pads them itself."""
-    return batch
-
-
-def _reset_worker_seed(worker_id: int) -> None:
-    import random
-
-    import numpy as np
-
-    seed = torch.initial_seed() % 2**31
-    np.random.seed(seed)
-    random.seed(seed)
+from actionformer.data import make_data_loader, trivial_batch_collator
 
 
 class ShardSampler(Sampler[int]):
@@ -57,37 +44,19 @@ def make_train_loader(dataset: Dataset, micro_batch: int, num_workers: int, seed
                       world_size: int, pin_memory: bool = False) -> DataLoader:
     """Shuffled, drop-last loader of this rank's micro-batches; call ``set_loader_epoch`` before each epoch.
 
-    Uses the data package's seeded loader (order and per-item augmentation seeds drawn in the
-    main process, identical on every rank) when it is installed, else a DistributedSampler.
+    The data package's seeded loader: the order and the per-item augmentation seeds are drawn in
+    the main process, identical on every rank, and each rank takes its share.
     """
     generator = torch.Generator()
     generator.manual_seed(seed)
-    try:
-        from actionformer.data import make_data_loader
-    except ImportError:  # the engine used on its own
-        make_data_loader = None
-    if make_data_loader is not None:
-        return make_data_loader(dataset, True, generator, micro_batch, num_workers, pin_memory,
-                                num_replicas=world_size, rank=rank)
-    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=seed, drop_last=True)
-    return DataLoader(
-        dataset,
-        batch_size=micro_batch,
-        sampler=sampler,
-        num_workers=num_workers,
-        collate_fn=list_collate,
-        worker_init_fn=_reset_worker_seed if num_workers > 0 else None,
-        drop_last=True,
-        generator=generator,
-        pin_memory=pin_memory,
-    )
+    return make_data_loader(dataset, True, generator, micro_batch, num_workers, pin_memory,
+                            num_replicas=world_size, rank=rank)
 
 
 def set_loader_epoch(loader: DataLoader, epoch: int, seed: int) -> None:
     """Make the epoch's order and augmentation a function of (seed, epoch) only, the same on every
-    rank, so that a resumed run draws exactly the batches of an uninterrupted one."""
-    if isinstance(loader.sampler, DistributedSampler):
-        loader.sampler.set_epoch(epoch)
+    rank, so that a resumed run draws exactly the batches of an uninterrupted one: reseeds the
+    sampler's generator and the loader's (the workers' base seeds)."""
     epoch_seed = (seed + 1_000_003 * (epoch + 1)) % (2**63 - 1)
     for generator in {id(g): g for g in (getattr(loader.sampler, "generator", None), loader.generator)
                       if isinstance(g, torch.Generator)}.values():
@@ -102,6 +71,6 @@ def make_val_loader(dataset: Dataset, rank: int, world_size: int, num_workers: i
         batch_size=1,
         sampler=ShardSampler(len(dataset), rank, world_size),
         num_workers=num_workers,
-        collate_fn=list_collate,
+        collate_fn=trivial_batch_collator,
         pin_memory=pin_memory,
     )

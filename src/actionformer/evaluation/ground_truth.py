@@ -59,10 +59,13 @@ class GroundTruth:
 def remove_duplicate_annotations(
     segments: Sequence[Tuple[float, float]], labels: Sequence[int], tol: float = DUPLICATE_TOLERANCE
 ) -> List[int]:
-    """Indices of the instances the original release keeps, in order.
+    """Indices of the instances the original release keeps, in order (``segments``: pairs or an
+    (N, 2) array). The data loaders drop the same instances from training (``dedupe_annotations``).
 
     An instance is dropped when it is shorter than ``tol`` or when its class matches an earlier
-    *kept* instance whose start and end are both within ``tol`` of its own.
+    *kept* instance whose start and end are both within ``tol`` of its own. A segment whose length
+    is not a number (a NaN boundary) is bad data and is dropped too, as the original's
+    ``(e - s) >= tol`` test drops it.
     """
     kept: List[int] = []
     for i, ((start, end), label) in enumerate(zip(segments, labels)):

@@ -19,8 +19,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..annotations import (AnnotationDB, VideoRecord, build_label_dict, is_finite, load_annotations,
-                           remove_duplicate_annotations)
+from actionformer.evaluation.ground_truth import remove_duplicate_annotations
+
+from ..annotations import AnnotationDB, VideoRecord, build_label_dict, is_finite, load_annotations
 from ..features import FeatureSource
 from ..grid import feat_offset
 from ..report import ERROR, WARNING, DataError, Problem, dedupe
