@@ -37,3 +37,45 @@ def test_default_name_is_object_name():
         pass
 
     assert reg.get("Gadget") is Gadget
+
+
+def _key(path, default=0):
+    from actionformer.config import Key
+    from actionformer.config.valuetypes import Int
+
+    return Key(path, Int(), default, "a test key")
+
+
+def test_declared_keys_are_inherited_and_overridden_by_path():
+    reg = Registry("widget")
+
+    class Base:
+        config_keys = (_key("model.a", 1), _key("model.b", 2))
+
+    @reg.register("child", keys=[_key("model.c", 3)])
+    class Child(Base):
+        config_keys = (_key("model.b", 20),)
+
+    keys = {k.path: k.default for k in reg.config_keys("child")}
+    assert keys == {"model.a": 1, "model.b": 20, "model.c": 3}
+
+
+def test_builtins_module_is_imported_on_first_lookup(tmp_path, monkeypatch):
+    (tmp_path / "widgets_builtin_x.py").write_text(
+        "from test_registry_holder import REG\n@REG.register('made')\nclass Made:\n    pass\n")
+    (tmp_path / "test_registry_holder.py").write_text(
+        "from actionformer.registry import Registry\nREG = Registry('widget', builtins='widgets_builtin_x')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import test_registry_holder
+
+    assert len(test_registry_holder.REG._entries) == 0  # nothing imported yet
+    assert "made" in test_registry_holder.REG
+    assert test_registry_holder.REG.names() == ["made"]
+
+
+def test_unknown_message_lists_close_matches_and_names():
+    reg = Registry("loss")
+    reg.register("diou")(object)
+    reg.register("giou")(object)
+    assert reg.unknown_message("dio") == "unknown loss 'dio'. Did you mean 'diou'? Registered: diou, giou."
+    assert "x" not in reg and 3 not in reg

@@ -124,3 +124,26 @@ def test_unknown_split_names_the_ground_truth_file(run_cli, tmp_path, gt_file):
     preds = _write(tmp_path, "p.json", _official([("a", "Jump", 0.9, [0, 10])]))
     code, _, stderr = run_cli("evaluate", gt_file, preds, "--split", "train")
     assert code == 2 and f"{gt_file}: no video in split" in stderr
+
+
+def test_task_from_a_config_and_its_dataset_thresholds(run_cli, tmp_path, gt_file):
+    import yaml
+
+    preds = _write(tmp_path, "p.json", _official([("a", "Jump", 0.9, [0, 10])]))
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump({"dataset_name": "thumos", "model": {"meta_arch": "LocPointTransformer"}}))
+    code, stdout, stderr = run_cli("evaluate", gt_file, preds, "--split", "test", "--config", config)
+    assert code == 0, stderr
+    assert "|tIoU = 0.30:" in stdout and "|tIoU = 0.70:" in stdout  # THUMOS14's thresholds
+
+
+def test_unknown_task_is_refused(run_cli, tmp_path, gt_file):
+    preds = _write(tmp_path, "p.json", _official([("a", "Jump", 0.9, [0, 10])]))
+    code, _, stderr = run_cli("evaluate", gt_file, preds, "--task", "spoting")
+    assert code == 2 and "invalid choice: 'spoting'" in stderr
+
+
+def test_bad_config_is_a_clear_error(run_cli, tmp_path, gt_file):
+    preds = _write(tmp_path, "p.json", _official([("a", "Jump", 0.9, [0, 10])]))
+    code, _, stderr = run_cli("evaluate", gt_file, preds, "--config", tmp_path / "missing.yaml")
+    assert code == 2 and "config file not found" in stderr

@@ -122,3 +122,40 @@ def test_bfloat16_head_outputs_are_widened(parity_data):
     assert result["scores"].dtype == torch.float32 and result["segments"].dtype == torch.float32
     assert result["segments"].shape[0] > 0
     assert torch.all(result["scores"][:-1] >= result["scores"][1:])
+
+
+def test_registered_nms_method_and_filters_run_in_order(parity_data, monkeypatch):
+    from actionformer.postprocess import DETECTION_FILTERS, NMS_METHODS
+
+    calls = []
+
+    def keep_top(segs, scores, labels, test_cfg):  # an NMS variant: the 3 best candidates
+        calls.append(("nms", len(scores)))
+        order = scores.argsort(descending=True)[:3]
+        return segs[order], scores[order], labels[order]
+
+    def halve(detection, test_cfg, meta):  # filters see seconds and the video's meta
+        calls.append(("halve", meta["video_id"]))
+        return dict(detection, scores=detection["scores"] * 0.5)
+
+    def drop_last(detection, test_cfg, meta):
+        calls.append(("drop_last", len(detection["scores"])))
+        return {k: (v[:-1] if k != "video_id" else v) for k, v in detection.items()}
+
+    for name, fn in (("test_keep_top", keep_top),):
+        monkeypatch.setitem(NMS_METHODS._entries, name, fn)
+    for name, fn in (("test_halve", halve), ("test_drop_last", drop_last)):
+        monkeypatch.setitem(DETECTION_FILTERS._entries, name, fn)
+    plain, _ = _detect_fixture_video(parity_data, 0, nms_method="test_keep_top")
+    result, _ = _detect_fixture_video(parity_data, 0, nms_method="test_keep_top",
+                                      filters=["test_halve", "test_drop_last"])
+    video_id = parity_data["videos"][0]["video_id"]
+    assert [c[0] for c in calls] == ["nms", "nms", "halve", "drop_last"] and calls[2][1] == video_id
+    assert len(plain["scores"]) == 3 and len(result["scores"]) == 2
+    torch.testing.assert_close(result["scores"], plain["scores"][:2] * 0.5)
+    assert plain["segments"].max() > 1.0  # in seconds, like the filters see them
+
+
+def test_unknown_filter_is_a_clear_error(parity_data):
+    with pytest.raises(ValueError, match="unknown detection filter 'nope'"):
+        _detect_fixture_video(parity_data, 0, filters=["nope"])
