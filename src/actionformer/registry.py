@@ -77,10 +77,11 @@ class Registry(Generic[T]):
         ``config_keys`` of its class and its base classes (a subclass's entry wins)."""
         obj = self.get(name)
         declared: List[Any] = list(self._keys.get(name, ()))
-        owners = reversed(obj.__mro__) if isinstance(obj, type) else [obj]
-        for owner in owners:
-            own = owner.__dict__.get("config_keys", ()) if isinstance(owner, type) else getattr(owner, "config_keys", ())
-            declared.extend(own)
+        if isinstance(obj, type):  # base classes first, so that a subclass's entry wins
+            for owner in reversed(obj.__mro__):
+                declared.extend(owner.__dict__.get("config_keys", ()))
+        else:
+            declared.extend(getattr(obj, "config_keys", ()))
         by_path: Dict[str, Any] = {}
         for key in declared:
             by_path.pop(key.path, None)

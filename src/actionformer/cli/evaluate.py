@@ -63,8 +63,8 @@ def _task(args: argparse.Namespace) -> str:
     from actionformer.config.components import task_of
 
     cfg = load_config(args.config)
-    if getattr(args, "dataset", None) is None:
-        args.dataset = cfg.get("dataset_name") if cfg.get("dataset_name") in ("thumos", "anet", "epic", "ego4d") else None
+    if getattr(args, "dataset", None) is None and cfg.get("dataset_name") in ("thumos", "anet", "epic", "ego4d"):
+        args.dataset = cfg["dataset_name"]  # the benchmark's thresholds
     task = task_of(cfg["model_name"])
     if args.task is not None and args.task != task:
         raise ValueError(f"--task {args.task} contradicts the config's model {cfg['model_name']} (task {task})")

@@ -14,6 +14,7 @@ default (a run's saved ``config.yaml`` from another backbone then still loads).
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .schema import Key, all_keys
@@ -122,13 +123,7 @@ def merge_component_defaults(cfg: Dict[str, Any], keys: Iterable[Key]) -> None:
             node = child
         else:
             if parts[-1] not in node:
-                node[parts[-1]] = {} if key.is_section else _copy(key.default)
-
-
-def _copy(value: Any) -> Any:
-    import copy
-
-    return copy.deepcopy(value)
+                node[parts[-1]] = {} if key.is_section else copy.deepcopy(key.default)
 
 
 # ---------------------------------------------------------------- alternative spellings
