@@ -134,7 +134,7 @@ def _collapse_dim_errors(problems: List[Problem], num_checked: int, input_dim: A
     ``on_bad_video: skip`` does not quietly drop the whole split)."""
     dim_errors = [p for p in problems if p.field == "feature dim"]
     found = {p.message.split(" ")[0] for p in dim_errors}
-    if not dim_errors or len(dim_errors) != num_checked or len(found) != 1:
+    if len(dim_errors) < 2 or len(dim_errors) != num_checked or len(found) != 1:  # one video proves nothing
         return problems
     example = dim_errors[0]
     hint = " (the arrays look transposed: features must be T x C)" if "transposed" in example.message else ""
