@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import FAST, snapshot, unchanged
+from reliability_helpers import FAST, snapshot, unchanged
 
 
 def _bad_checkpoint(kind, folder, good):

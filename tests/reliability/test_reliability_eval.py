@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from conftest import snapshot, unchanged
+from reliability_helpers import snapshot, unchanged
 
 
 def _poison(config, video="video_007", value=np.nan):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import FAST, snapshot, unchanged
+from reliability_helpers import FAST, snapshot, unchanged
 
 
 def _truncate(path):
