@@ -13,8 +13,8 @@ def test_make_synthetic_writes_data_and_config(tmp_path, run_cli):
 
 
 def test_make_synthetic_bad_knob(tmp_path, run_cli):
-    code, stdout, _ = run_cli("make-synthetic", tmp_path, "--videos", 1)
-    assert code == 2 and "num_videos" in stdout
+    code, _, stderr = run_cli("make-synthetic", tmp_path, "--videos", 1)
+    assert code == 2 and "num_videos" in stderr  # errors go to stderr, as in every command
 
 
 def test_make_synthetic_help(run_cli):

@@ -147,3 +147,26 @@ def test_real_thumos14_file_has_only_the_known_warnings(tmp_path, thumos14_json)
     splits = report.summary["splits"]
     assert (splits["train"]["num_videos"], splits["val"]["num_videos"]) == (200, 212)
     assert splits["train"]["num_instances"] + splits["val"]["num_instances"] == 6365
+
+
+def test_headers_only_finds_shapes_and_truncation_but_not_values(thumos_dir):
+    feats = thumos_dir["feats"]
+    bad = np.load(feats / "video_test_1.npy")
+    bad[2, 2] = np.nan
+    np.save(feats / "video_test_1.npy", bad)
+    raw = (feats / "video_validation_1.npy").read_bytes()
+    (feats / "video_validation_1.npy").write_bytes(raw[:200])
+    report = check_data_from_config(make_cfg(thumos_dir["kwargs"]), headers_only=True)
+    assert _problems(report) == {("error", "video_validation_1", "features")}
+    assert "truncated" in report.errors[0].message
+    assert report.summary["splits"]["val"]["feat_len"]["max"] > 0  # lengths come from the headers
+    full = check_data_from_config(make_cfg(thumos_dir["kwargs"]))
+    assert ("error", "video_test_1", "feature values") in _problems(full)
+
+
+def test_one_wrong_width_for_every_video_is_one_config_error(thumos_dir):
+    kwargs = dict(thumos_dir["kwargs"], input_dim=12)
+    report = check_data_from_config(make_cfg(kwargs), headers_only=True)
+    assert {p.field for p in report.errors} == {"input_dim"} and report.dataset_errors
+    assert "dataset.input_dim is 12 but the features have 8 channels" in report.errors[0].message
+    assert report.errors[0].file.endswith(".npy")

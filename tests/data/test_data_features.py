@@ -89,3 +89,30 @@ def test_concat_aligned_direct():
 def test_a_non_hdf5_file_is_a_missing_root(tmp_path):
     (tmp_path / "x.h5").write_text("not hdf5")
     assert FeatureSource(str(tmp_path / "x.h5")).missing_roots() == [str(tmp_path / "x.h5")]
+
+
+@pytest.mark.parametrize("value, counts", [(np.nan, "1 NaN and 0 Inf"), (np.inf, "0 NaN and 1 Inf")])
+def test_non_finite_values_are_a_named_error_when_read(tmp_path, arr, value, counts):
+    arr[4, 2] = value
+    np.save(tmp_path / "v.npy", arr)
+    with pytest.raises(DataError) as info:
+        FeatureSource(str(tmp_path), file_ext=".npy").read("v")
+    problem = info.value.problems[0]
+    assert problem.video_id == "v" and problem.file.endswith("v.npy") and problem.field == "feature values"
+    assert counts in problem.message and "first at step 4" in problem.message
+
+
+def test_shapes_come_from_headers_and_find_truncated_files(tmp_path, arr):
+    np.save(tmp_path / "ok.npy", arr)
+    raw = (tmp_path / "ok.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(raw[: len(raw) - 40])
+    src = FeatureSource(str(tmp_path), file_ext=".npy")
+    assert src.shapes("ok") == [(7, 5)]
+    with pytest.raises(DataError, match="truncated") as info:
+        src.shapes("cut")
+    assert info.value.problems[0].video_id == "cut"
+
+
+def test_data_error_rebuilt_from_its_message_keeps_it():
+    # DataLoader workers re-raise an exception as type(exc)(message)
+    assert str(DataError("video v: bad")) == "video v: bad" and DataError("x").problems == []

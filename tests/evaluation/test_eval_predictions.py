@@ -96,3 +96,19 @@ def test_bad_detection_labels_name_the_video_and_field():
             {"video_id": "vid7", "segments": np.zeros((1, 2)), "scores": np.zeros(1), "labels": np.array([0.5])}]
     with pytest.raises(EvaluationInputError, match="video 'vid7'.*'labels' must hold integer class ids"):
         to_predictions(dets)
+
+
+def test_label_name_wins_over_a_contradicting_label_id():
+    preds = to_predictions({"results": {
+        "a": [{"label": "Jump", "label_id": 2, "score": 0.5, "segment": [1, 2]},
+              {"label": "Run", "label_id": 2, "score": 0.4, "segment": [1, 2]}],
+        "b": [{"label": "Run", "label_id": 7, "score": 0.3, "segment": [1, 2]}]}}, LABELS)
+    assert preds.pred_label.tolist() == [7, 2, 2]
+    assert len(preds.warnings) == 1
+    assert "2 prediction(s)" in preds.warnings[0] and "video 'a': label 'Jump' is id 7" in preds.warnings[0]
+
+
+def test_agreeing_names_and_ids_give_no_warning():
+    preds = to_predictions({"results": {"a": [{"label": "Jump", "label_id": 7, "score": 0.5, "segment": [1, 2]}]}},
+                           LABELS)
+    assert preds.pred_label.tolist() == [7] and preds.warnings == ()

@@ -49,6 +49,21 @@ def demo_overrides(args: argparse.Namespace) -> List[str]:
     ]
 
 
+def nested_overrides(overrides: List[str]) -> Dict[str, Any]:
+    """``["opt.epochs=10", ...]`` as ``{"opt": {"epochs": 10}}`` (values read as YAML, as --set)."""
+    import yaml
+
+    out: Dict[str, Any] = {}
+    for item in overrides:
+        key, _, value = item.partition("=")
+        *parents, leaf = key.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(value)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
@@ -65,10 +80,13 @@ def run(args: argparse.Namespace) -> int:
     config_path = make_synthetic_dataset(
         str(out / "data"), num_videos=args.videos, num_classes=DEMO_CLASSES, feat_dim=DEMO_FEAT_DIM,
         seed=args.seed, name="demo", max_seq_len=DEMO_SEQ_LEN, min_len=64, max_len=DEMO_SEQ_LEN,
-        config_overrides={"model": dict(DEMO_MODEL), "output_folder": str(out / "experiments")},
+        # the demo's settings go into the written yaml itself, so that data/demo.yaml is the config
+        # the demo trains with and `actionformer eval data/demo.yaml experiments/demo_demo` works
+        config_overrides={**nested_overrides(demo_overrides(args)), "model": dict(DEMO_MODEL),
+                          "output_folder": str(out / "experiments")},
     )
     try:
-        cfg = load_config(config_path, overrides=demo_overrides(args))
+        cfg = load_config(config_path)
     except ConfigurationError as exc:  # pragma: no cover - the demo's own config
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -81,10 +99,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"Trained in {time.time() - start:.0f} s. Experiment folder: {exp_dir}")
     print(f"  TensorBoard: tensorboard --logdir {exp_dir / 'logs'}")
     print(f"  Train on it again: actionformer train {config_path} --output again")
+    print(f"  Evaluate it again: actionformer eval {config_path} {exp_dir}")
     print("[3/3] Evaluating the EMA model on the held-out videos ...")
-    eval_args = argparse.Namespace(no_ema=False, save_only=False, out=str(exp_dir / "demo_detections.json"))
+    eval_args = argparse.Namespace(config=config_path, no_ema=False, save_only=False,
+                                   out=str(exp_dir / "demo_detections.json"))
     # the table is printed last: the output ends with 'Average mAP: XX.XX (%)'
-    code = evaluate_checkpoint(load_config(config_path, overrides=demo_overrides(args)),
-                               exp_dir / "last.pth.tar", eval_args)
+    code = evaluate_checkpoint(load_config(config_path), exp_dir / "last.pth.tar", eval_args)
     return code
 

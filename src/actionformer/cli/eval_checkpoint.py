@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,18 +86,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 def evaluate_checkpoint(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace) -> int:
-    from actionformer.engine.distributed import cleanup_distributed, init_distributed, resolve_device
+    """Check the device and the validation split's data (headers; see cli/preflight.py), then
+    evaluate; returns the exit code."""
+    from actionformer.data import import_custom_modules
+    from actionformer.engine.distributed import cleanup_distributed, init_distributed
 
-    device = resolve_device(str((cfg.get("trainer") or {}).get("device", "auto")))
+    from . import preflight
+
+    try:
+        import_custom_modules(cfg)
+        device = preflight.resolve_run_device(cfg)
+        excluded = preflight.check_run_data(cfg, preflight.data_splits(cfg, ["val"]),
+                                            str(getattr(args, "config", "the config")))
+    except preflight.PreflightError as exc:
+        return preflight.fail(exc)
     init_distributed(device)
     try:
-        return _evaluate(cfg, ckpt, args, device)
+        return _evaluate(cfg, ckpt, args, device, excluded)
     finally:
         cleanup_distributed()
 
 
-def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device: Any) -> int:
-    from actionformer.data import DataError, import_custom_modules
+def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device: Any,
+              excluded: Sequence[str] = ()) -> int:
+    from actionformer.data import DataError
     from actionformer.engine import fix_random_seed
     from actionformer.engine.build import build_dataset, build_evaluator, build_model, fuse_scores_fn, label_names
     from actionformer.engine.distributed import get_world_size, is_main_process
@@ -105,23 +117,31 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     from actionformer.engine.loops import gather_detections, predict
     from actionformer.engine.results_io import write_detections_json, write_json_atomic
     from actionformer.modeling import load_checkpoint
+    from actionformer.modeling.weights import CheckpointError
 
-    import_custom_modules(cfg)
     fix_random_seed(int(cfg["init_rand_seed"]), include_cuda=True)
     try:
-        val_set = build_dataset(cfg, False, cfg["val_split"])
+        val_set = build_dataset(cfg, False, cfg["val_split"], excluded)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     model = build_model(cfg)
-    load_checkpoint(ckpt, model, use_ema=not args.no_ema, strict=True)
+    try:
+        load_checkpoint(ckpt, model, use_ema=not args.no_ema, strict=True)
+    except CheckpointError as exc:  # not a checkpoint, truncated, or another config's weights
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     model.to(device)
     if is_main_process():
         print(f"=> evaluating {ckpt} ({'raw' if args.no_ema else 'EMA'} weights) on {len(val_set)} videos "
               f"of {', '.join(cfg['val_split'])}, {get_world_size()} process(es), {device}")
     loader = make_val_loader(val_set, _rank(), get_world_size())
     # detections in float32 whatever trainer.amp says: scores and boundaries keep full precision
-    detections = gather_detections(predict(loader, model, None, show_progress=is_main_process()))
+    try:
+        detections = gather_detections(predict(loader, model, None, show_progress=is_main_process()))
+    except DataError as exc:  # found when read (NaN / Inf), dataset.on_bad_video: error
+        print(f"error: {exc}\nFix the file, or set dataset.on_bad_video: skip to score without it", file=sys.stderr)
+        return 1
     if not is_main_process():
         return 0
     fuse = fuse_scores_fn(cfg)

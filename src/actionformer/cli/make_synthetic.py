@@ -8,6 +8,7 @@ offset patterns), over background drift, distractors and noise. Then:
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
             min_len=args.min_len, max_len=args.max_len, min_action_len=args.min_action_len,
             max_action_len=args.max_action_len, max_actions=args.max_actions, noise=args.noise,
             signal=args.signal, distractor_rate=args.distractors, val_fraction=args.val_fraction)
-    except ValueError as exc:
-        print(f"error: {exc}")
+    except (ValueError, OSError) as exc:  # bad knobs, or OUT cannot be written
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {args.videos} videos and the config {path}")
     print(f"train with: actionformer train {path}")

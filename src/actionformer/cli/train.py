@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,23 +118,42 @@ def run(args: argparse.Namespace) -> int:
 
 
 def train_from_config(cfg: Dict[str, Any], args: argparse.Namespace, validate: bool = True) -> int:
-    """Everything after the config is resolved (used by the demo too, with ``validate=False``)."""
-    from actionformer.engine.distributed import cleanup_distributed, init_distributed, resolve_device
+    """Everything after the config is resolved (used by the demo too, with ``validate=False``).
 
-    device = resolve_device(str((cfg.get("trainer") or {}).get("device", "auto")))
+    Device, flags, the resume checkpoint and the data of every split the run reads are checked
+    first (see cli/preflight.py), so a run that cannot work stops before writing anything."""
+    from actionformer.data import import_custom_modules
+    from actionformer.engine.distributed import cleanup_distributed, init_distributed
+
+    from . import preflight
+
+    try:
+        import_custom_modules(cfg)
+        device = preflight.resolve_run_device(cfg)
+        preflight.check_training_flags(cfg, device)
+        resume_file = preflight.explicit_resume_file(getattr(args, "resume", ""))
+        if resume_file is not None:
+            preflight.check_resume_file(resume_file)
+        splits = preflight.data_splits(cfg, ["train", "val"] if validate else ["train"])
+        excluded = preflight.check_run_data(cfg, splits, str(args.config))
+    except preflight.PreflightError as exc:
+        return preflight.fail(exc)
     init_distributed(device)
     try:
-        return _train(cfg, args, device, validate)
+        return _train(cfg, args, device, validate, excluded)
     finally:
         cleanup_distributed()
 
 
-def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any, validate: bool = True) -> int:
+def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any, validate: bool = True,
+           excluded: Sequence[str] = ()) -> int:
     from actionformer.data import DataError, import_custom_modules
     from actionformer.engine import Trainer, TrainOptions, fix_random_seed
     from actionformer.engine.build import build_dataset, build_evaluator, build_model, fuse_scores_fn
     from actionformer.engine.distributed import get_world_size, is_main_process
     from actionformer.engine.logging import close_logger, make_tb_writer, setup_logger
+
+    from .preflight import PreflightError, check_resume_checkpoint
 
     import_custom_modules(cfg)
     exp_dir = _prepare_folder(cfg, args)
@@ -148,9 +167,11 @@ def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any, validate:
                            len(cfg["devices"]))
         generator_seed = int(cfg["init_rand_seed"])
         fix_random_seed(generator_seed, include_cuda=True)
+        if excluded:
+            logger.warning("dataset.on_bad_video: skip -> left out %d video(s): %s", len(excluded), ", ".join(excluded))
         try:
-            train_set = build_dataset(cfg, True, cfg["train_split"])
-            val_set = build_dataset(cfg, False, cfg["val_split"]) if validate and cfg.get("val_split") else None
+            train_set = build_dataset(cfg, True, cfg["train_split"], excluded)
+            val_set = build_dataset(cfg, False, cfg["val_split"], excluded) if validate and cfg.get("val_split") else None
         except DataError as exc:
             logger.error("%s", exc)
             return 1
@@ -162,10 +183,20 @@ def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any, validate:
                           evaluator=evaluator, tb_writer=writer, fuse_scores=fuse_scores_fn(cfg))
         resume = _resume_path(args, exp_dir)
         if resume is not None:
+            try:
+                check_resume_checkpoint(resume, trainer.bare_model)
+            except PreflightError as exc:
+                logger.error("error: %s", exc)
+                return exc.code
             trainer.resume(resume)
         logger.info("Training %s for %d epochs, %d iterations per epoch, global batch %d",
                     cfg["model_name"], options.max_epochs, trainer.iters_per_epoch, cfg["loader"]["batch_size"])
-        state = trainer.fit()
+        try:
+            state = trainer.fit()
+        except DataError as exc:  # a file found bad only when read (NaN / Inf), on_bad_video: error
+            logger.error("error: %s\nFix the file (actionformer check-data CONFIG reads every value), or set "
+                         "dataset.on_bad_video: skip; finished epochs are checkpointed in %s", exc, exp_dir)
+            return 1
         if state.best_epoch >= 0:
             logger.info("Best average mAP %.2f (%%) at epoch %d; checkpoints in %s",
                         state.best_map, state.best_epoch + 1, exp_dir)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -43,18 +43,25 @@ def _expected_dim(input_dim: Any) -> Optional[int]:
     return int(input_dim) if input_dim is not None else None
 
 
-def check_feature_array(feats: np.ndarray, video_id: str, file: str, input_dim: Any,
+def check_feature_shape(shape: Sequence[int], video_id: str, file: Optional[str], input_dim: Any,
                         downsample_rate: int = 1) -> List[Problem]:
-    """Problems of one (T, C) feature array: dim, emptiness, NaN / Inf."""
+    """Problems visible from a (T, C) shape alone: dim != input_dim, fewer than one feature."""
     out: List[Problem] = []
     expected = _expected_dim(input_dim)
-    length, dim = feats.shape
+    length, dim = int(shape[0]), int(shape[1])
     if expected is not None and dim != expected:
         hint = " (the array looks transposed: features must be T x C)" if length == expected else ""
         out.append(Problem(ERROR, "feature dim", f"{dim} != input_dim {expected}{hint}", video_id, file))
     if length < 1 or (length + downsample_rate - 1) // downsample_rate < 1:
         out.append(Problem(ERROR, "feature length", f"sequence shorter than one feature ({length} steps)",
                            video_id, file))
+    return out
+
+
+def check_feature_array(feats: np.ndarray, video_id: str, file: Optional[str], input_dim: Any,
+                        downsample_rate: int = 1) -> List[Problem]:
+    """Problems of one (T, C) feature array: dim, emptiness, NaN / Inf."""
+    out = check_feature_shape(feats.shape, video_id, file, input_dim, downsample_rate)
     finite = np.isfinite(feats)
     if not finite.all():
         n_nan, n_inf = int(np.isnan(feats).sum()), int(np.isinf(feats).sum())
@@ -64,12 +71,36 @@ def check_feature_array(feats: np.ndarray, video_id: str, file: str, input_dim: 
     return out
 
 
-def _deep_check(ds, progress: Optional[Callable[[str], None]]) -> (List[Problem], List[int]):
-    """Read every feature file of an ActionDataset once."""
+def _header_shape(ds, vid: str, paths: List[str]) -> Tuple[int, int]:
+    """(T, C) of a video from its files' headers: several folders are concatenated on channels,
+    lengths within one step of each other cut to the shortest (as reading does)."""
+    from .features import concat_aligned
+
+    shapes = ds.feature_source.shapes(vid)
+    for shape, path in zip(shapes, paths):
+        if len(shape) != 2:
+            raise DataError([Problem(ERROR, "features", f"expected a 2-D (T x C) array, got shape {shape}",
+                                     vid, path)])
+    if len(shapes) > 1:  # the length rule of concat_aligned, on empty arrays of those lengths
+        concat_aligned([np.empty((s[0], 0), np.float32) for s in shapes], vid, paths)
+    return min(s[0] for s in shapes), sum(s[1] for s in shapes)
+
+
+def _reads_own_features(ds) -> bool:
+    """True when a dataset class overrides ``read_features`` (its files' headers say nothing)."""
+    from .datasets.base import ActionDataset
+
+    return type(ds).read_features is not ActionDataset.read_features
+
+
+def _deep_check(ds, progress: Optional[Callable[[str], None]],
+                headers_only: bool = False) -> Tuple[List[Problem], List[int]]:
+    """Read every feature file of an ActionDataset once (or only its header, ``headers_only``)."""
     problems: List[Problem] = []
     lengths: List[int] = []
     if ds.feature_source.missing_roots():
         return problems, lengths  # already reported once, as a dataset error
+    headers_only = headers_only and not _reads_own_features(ds)
     missing = {p.video_id for p in ds.problems if p.field == "features"}
     for i, entry in enumerate(ds.data_list):
         vid = entry["id"]
@@ -77,18 +108,40 @@ def _deep_check(ds, progress: Optional[Callable[[str], None]]) -> (List[Problem]
             continue
         if progress is not None and i % 100 == 0:
             progress(f"  reading features {i}/{len(ds.data_list)}")
+        paths = ds.feature_source.paths(vid)
+        file = ", ".join(paths)
         try:
-            feats = ds.read_features(vid)
+            if headers_only:
+                shape = _header_shape(ds, vid, paths)
+                problems += check_feature_shape(shape, vid, file, ds.input_dim, ds.downsample_rate)
+            else:
+                feats = ds.read_features(vid)
+                shape = feats.shape
+                problems += check_feature_array(feats, vid, file, ds.input_dim, ds.downsample_rate)
         except DataError as exc:
             problems += exc.problems
             continue
-        file = ", ".join(ds.feature_source.paths(vid))
-        problems += check_feature_array(feats, vid, file, ds.input_dim, ds.downsample_rate)
-        if ds.feat_stride <= 0 and feats.shape[0] > ds.max_seq_len:
-            problems.append(Problem(ERROR, "feature length", f"fixed-length features ({feats.shape[0]} steps) "
+        if ds.feat_stride <= 0 and shape[0] > ds.max_seq_len:
+            problems.append(Problem(ERROR, "feature length", f"fixed-length features ({shape[0]} steps) "
                                     f"longer than max_seq_len {ds.max_seq_len}", vid, file))
-        lengths.append(int(feats.shape[0]))
-    return problems, lengths
+        lengths.append(int(shape[0]))
+    return _collapse_dim_errors(problems, len(ds.data_list) - len(missing), ds.input_dim), lengths
+
+
+def _collapse_dim_errors(problems: List[Problem], num_checked: int, input_dim: Any) -> List[Problem]:
+    """When every video has the same wrong feature dim, the config is wrong, not the videos: one
+    dataset-level error naming both numbers and a file replaces the per-video ones (so that
+    ``on_bad_video: skip`` does not quietly drop the whole split)."""
+    dim_errors = [p for p in problems if p.field == "feature dim"]
+    found = {p.message.split(" ")[0] for p in dim_errors}
+    if len(dim_errors) < 2 or len(dim_errors) != num_checked or len(found) != 1:  # one video proves nothing
+        return problems
+    example = dim_errors[0]
+    hint = " (the arrays look transposed: features must be T x C)" if "transposed" in example.message else ""
+    summary = Problem(ERROR, "input_dim", f"dataset.input_dim is {_expected_dim(input_dim)} but the features have "
+                      f"{found.pop()} channels (every video, e.g. {example.video_id}){hint}; set dataset.input_dim "
+                      "to the features' width", file=example.file)
+    return [summary] + [p for p in problems if p.field != "feature dim"]
 
 
 def _split_summary(ds, subsets: Sequence[str], lengths: List[int]) -> Dict[str, Any]:
@@ -139,11 +192,14 @@ def _generic_check(name: str, dataset_kwargs: Dict[str, Any], subsets: Sequence[
 
 
 def check_dataset(dataset_name: str, dataset_kwargs: Mapping[str, Any], splits: SplitMap,
-                  deep: bool = True, progress: Optional[Callable[[str], None]] = None) -> DataReport:
+                  deep: bool = True, progress: Optional[Callable[[str], None]] = None,
+                  headers_only: bool = False) -> DataReport:
     """Check the splits (``{"train": ["validation"], "val": ["test"]}``) of a dataset.
 
     ``dataset_kwargs`` is ``cfg['dataset']``. With ``deep`` every feature file is read (dims,
-    NaN / Inf, length); otherwise only annotations and file existence are checked.
+    NaN / Inf, length), or with ``headers_only`` only its header (dims, length, truncation; not
+    NaN / Inf, which reading finds later); without ``deep`` only annotations and file existence
+    are checked.
     """
     from .datasets.base import ActionDataset
 
@@ -174,7 +230,7 @@ def check_dataset(dataset_name: str, dataset_kwargs: Mapping[str, Any], splits: 
         problems += [Problem(p.severity, p.field, p.message, p.video_id, p.file, split_name) for p in ds.problems]
         lengths: List[int] = []
         if deep:
-            deep_problems, lengths = _deep_check(ds, progress)
+            deep_problems, lengths = _deep_check(ds, progress, headers_only)
             problems += [Problem(p.severity, p.field, p.message, p.video_id, p.file, split_name)
                          for p in deep_problems]
         report.summary["splits"][split_name] = _split_summary(ds, subsets, lengths)
@@ -209,24 +265,28 @@ def default_splits(cfg: Mapping[str, Any]) -> Dict[str, List[str]]:
 
 
 def check_data_from_config(cfg: Mapping[str, Any], splits: Optional[SplitMap] = None, deep: bool = True,
-                           progress: Optional[Callable[[str], None]] = None) -> DataReport:
+                           progress: Optional[Callable[[str], None]] = None,
+                           headers_only: bool = False) -> DataReport:
     """Check a merged config's dataset (``dataset_name``, ``dataset``, train/val splits)."""
     import_custom_modules(cfg)
     report = check_dataset(cfg["dataset_name"], cfg.get("dataset", {}), splits or default_splits(cfg),
-                           deep=deep, progress=progress)
+                           deep=deep, progress=progress, headers_only=headers_only)
     return report
 
 
 def enforce_data_policy(cfg: Mapping[str, Any], splits: Optional[SplitMap] = None,
-                        report: Optional[DataReport] = None) -> DataReport:
+                        report: Optional[DataReport] = None, headers_only: bool = True) -> DataReport:
     """Run the checks before training and apply ``dataset.on_bad_video``.
+
+    By default only the feature files' headers are read (cheap on any dataset size); NaN / Inf
+    values are found when a file is read during the run (``FeatureSource.read``).
 
     Raises :class:`DataCheckError` (its message is the full report) on any dataset-level error,
     or on any error when the policy is ``error``. With ``skip`` it warns, naming every bad
     video, and returns the report: pass ``exclude_videos=sorted(report.bad_video_ids)`` to
     ``make_dataset``.
     """
-    report = report or check_data_from_config(cfg, splits)
+    report = report or check_data_from_config(cfg, splits, headers_only=headers_only)
     policy = cfg.get("dataset", {}).get("on_bad_video", "error")
     if report.ok:
         return report

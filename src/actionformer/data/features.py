@@ -2,7 +2,9 @@
 
 One read per video: the whole array is loaded at once, converted to float32, and nothing else
 touches the disk. Several feature folders (Ego4D's SlowFast + Omnivore + EgoVLP) are read and
-concatenated along channels.
+concatenated along channels. Every array read is checked for NaN / Inf (a cheap pass over data
+already in memory), so non-finite features become a named error instead of silently wrong
+scores. :meth:`FeatureSource.shapes` reads only headers, for the checks run before training.
 """
 
 from __future__ import annotations
@@ -156,7 +158,8 @@ class FeatureSource:
         """The video's (T, C) float32 features; several folders are concatenated on channels.
 
         Lengths that differ by one step (extractors round the last window differently) are cut
-        to the shortest; larger differences are an error naming each file and its length.
+        to the shortest; larger differences are an error naming each file and its length. NaN or
+        Inf values are a :class:`DataError` naming the file, the video and the first bad step.
         """
         try:
             parts = self.read_parts(video_id)
@@ -165,15 +168,43 @@ class FeatureSource:
         except Exception as exc:  # unreadable file: name the file and the video
             raise DataError([Problem(ERROR, "features", f"cannot read: {exc}", video_id,
                                      ", ".join(self.paths(video_id)))]) from exc
+        paths = self.paths(video_id)
+        parts = [_as_2d(p, video_id, path) for p, path in zip(parts, paths)]
+        for part, path in zip(parts, paths):
+            check_finite(part, video_id, path)
         if len(parts) == 1:
-            return _as_2d(parts[0], video_id, self.paths(video_id)[0])
-        parts = [_as_2d(p, video_id, path) for p, path in zip(parts, self.paths(video_id))]
-        return concat_aligned(parts, video_id, self.paths(video_id))
+            return parts[0]
+        return concat_aligned(parts, video_id, paths)
+
+    def shapes(self, video_id: str) -> List[Tuple[int, ...]]:
+        """The shape of each of the video's arrays, from the file headers where the format allows
+        (.npy: memory-mapped, which also finds a truncated file; .npz: the member's header; HDF5:
+        the dataset's shape); .pt files are loaded whole. Unreadable files raise a DataError."""
+        try:
+            if self.use_hdf5:
+                return [tuple(self._h5()[self.file_prefix + video_id].shape)]
+            return [feature_file_shape(p) for p in self.paths(video_id)]
+        except Exception as exc:
+            why = ("the file is truncated (shorter than its header says)" if "mmap length" in str(exc)
+                   else f"cannot read: {exc}")
+            raise DataError([Problem(ERROR, "features", why, video_id, ", ".join(self.paths(video_id)))]) from exc
 
     def close(self) -> None:
         for handle in self._h5_handles.values():
             handle.close()
         self._h5_handles = {}
+
+
+def check_finite(arr: np.ndarray, video_id: str, path: str) -> None:
+    """Raise a DataError naming the file and the video when ``arr`` holds NaN or Inf: a model fed
+    NaN gives NaN scores, which would quietly lower the mAP instead of failing."""
+    finite = np.isfinite(arr)
+    if finite.all():
+        return
+    n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+    first = int(np.argwhere(~finite)[0][0])
+    raise DataError([Problem(ERROR, "feature values", f"{n_nan} NaN and {n_inf} Inf values (first at step {first})",
+                             video_id, path)])
 
 
 def _as_2d(arr: np.ndarray, video_id: str, path: str) -> np.ndarray:

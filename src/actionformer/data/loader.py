@@ -23,8 +23,11 @@ _MAX_SEED = 2**31 - 1
 
 
 def trivial_batch_collator(batch: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """A batch is the list of item dicts; the model pads and batches them itself."""
-    return batch
+    """A batch is the list of item dicts; the model pads and batches them itself. ``None`` items
+    (videos left out when read, under ``on_bad_video: skip``) are dropped."""
+    if all(item is not None for item in batch):
+        return batch  # the original's: the very list
+    return [item for item in batch if item is not None]
 
 
 def worker_init_reset_seed(worker_id: int) -> None:

@@ -36,6 +36,11 @@ class DataError(ValueError):
     """Raised when the data has problems and the policy is to stop; carries the problems."""
 
     def __init__(self, problems: Iterable[Problem], header: str = "the data has problems") -> None:
+        if isinstance(problems, str):
+            # rebuilt from its message alone, as DataLoader workers re-raise exceptions
+            self.problems = []
+            super().__init__(problems)
+            return
         self.problems: List[Problem] = list(problems)
         lines = [p.format() for p in self.problems[:50]]
         if len(self.problems) > 50:

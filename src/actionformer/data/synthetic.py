@@ -194,6 +194,7 @@ def make_synthetic_dataset(out_dir: str, num_videos: int = 100, num_classes: int
     spec = SyntheticSpec(num_videos=num_videos, num_classes=num_classes, feat_dim=feat_dim, seed=seed, **knobs)
     _validate(spec)
     out_dir = os.path.abspath(out_dir)
+    _check_out_dir(out_dir)
     feat_dir = os.path.join(out_dir, "features")
     ann_dir = os.path.join(out_dir, "annotations")
     os.makedirs(feat_dir, exist_ok=True)
@@ -213,6 +214,16 @@ def make_synthetic_dataset(out_dir: str, num_videos: int = 100, num_classes: int
         json.dump({"version": "synthetic", "database": database}, fid)
     return write_config(os.path.join(out_dir, f"{name}.yaml"), spec, feat_dir, json_file, out_dir,
                         max_seq_len, config_overrides)
+
+
+def _check_out_dir(out_dir: str) -> None:
+    """OUT must be a folder, or a path that can become one: say so before writing anything."""
+    path = out_dir
+    while path and not os.path.exists(path):
+        path = os.path.dirname(path) if os.path.dirname(path) != path else ""
+    if path and not os.path.isdir(path):
+        where = "is a file" if path == out_dir else f"is inside {path}, which is a file"
+        raise ValueError(f"OUT {out_dir} {where}, not a folder: pass a folder to create (or an existing folder)")
 
 
 def _validate(spec: SyntheticSpec) -> None:

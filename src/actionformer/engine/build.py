@@ -37,10 +37,16 @@ def experiment_dir(cfg: Mapping[str, Any], config_path: str, output: Optional[st
     return root / f"{prefix}_{stamp}"
 
 
-def build_dataset(cfg: Mapping[str, Any], is_training: bool, split: Sequence[str]) -> Any:
+def build_dataset(cfg: Mapping[str, Any], is_training: bool, split: Sequence[str],
+                  exclude: Sequence[str] = ()) -> Any:
+    """The config's dataset; ``exclude`` adds videos to leave out (the bad videos the checks
+    before a run found, under ``on_bad_video: skip``) to ``dataset.exclude_videos``."""
     from actionformer.data import make_dataset
 
-    return make_dataset(cfg["dataset_name"], is_training, list(split), **dict(cfg.get("dataset") or {}))
+    kwargs = dict(cfg.get("dataset") or {})
+    if exclude:
+        kwargs["exclude_videos"] = sorted(set(kwargs.get("exclude_videos") or ()) | set(exclude))
+    return make_dataset(cfg["dataset_name"], is_training, list(split), **kwargs)
 
 
 def build_model(cfg: Dict[str, Any], empty_label_ids: Optional[List[int]] = None) -> Any:

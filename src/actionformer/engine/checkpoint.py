@@ -65,6 +65,22 @@ def atomic_torch_save(obj: Any, path: PathLike) -> Path:
     return path
 
 
+def describe_load_error(path: PathLike, exc: BaseException) -> str:
+    """One line on why ``torch.load(weights_only=True)`` failed (torch's own messages run to a
+    dozen lines), in words a user can act on."""
+    text = str(exc)
+    if os.path.getsize(path) == 0:
+        return "the file is empty"
+    if "Unsupported global" in text or "weights_only" in text.lower() and "GLOBAL" in text:
+        found = re.search(r"GLOBAL ([\w.]+)", text)
+        what = f" ({found.group(1)})" if found else ""
+        return (f"it holds pickled Python objects{what}, which are never loaded (only tensors and plain "
+                "containers are, weights_only=True); re-save it as a dict of tensors")
+    if isinstance(exc, (EOFError, OSError)) or "PytorchStreamReader" in text or "zip" in text.lower():
+        return f"not a complete PyTorch file (truncated or corrupted?): {type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+    return f"not a PyTorch checkpoint (its bytes do not unpickle: {type(exc).__name__})"
+
+
 def load_checkpoint_file(path: PathLike, map_location: Any = "cpu") -> Dict[str, Any]:
     """Load a checkpoint with ``weights_only=True``; a clear error names the file."""
     path = Path(path)
@@ -73,7 +89,7 @@ def load_checkpoint_file(path: PathLike, map_location: Any = "cpu") -> Dict[str,
     try:
         state = torch.load(str(path), map_location=map_location, weights_only=True)
     except Exception as exc:  # corrupted / truncated / not a torch file
-        raise RuntimeError(f"cannot load checkpoint {path}: {exc}") from exc
+        raise RuntimeError(f"cannot load checkpoint {path}: {describe_load_error(path, exc)}") from exc
     if not isinstance(state, dict):
         raise RuntimeError(f"checkpoint {path} holds a {type(state).__name__}, expected a dict")
     return state

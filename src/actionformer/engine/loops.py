@@ -176,6 +176,8 @@ def predict(loader: Any, model: nn.Module, amp_dtype: Optional[torch.dtype] = No
     detections: List[Dict[str, Any]] = []
     bar = progress_bar(loader, len(loader), "eval", enabled=show_progress and is_main_process())
     for video_list in bar:
+        if not video_list:
+            continue  # its video was left out when read (dataset.on_bad_video: skip)
         with autocast_context(device, amp_dtype):
             outputs = model(video_list)
         for out in outputs:

@@ -121,6 +121,31 @@ def _input_warnings(gt: GroundTruth, preds: Predictions, pred_video: np.ndarray,
     return messages
 
 
+MS_FACTOR = 10.0  # a segment end this many times past its video's duration is not in seconds
+
+
+def _unit_warnings(gt: GroundTruth, preds: Predictions, pred_video: np.ndarray) -> List[str]:
+    """Predictions in milliseconds (or frames) score ~0 without any error: warn when most
+    predictions in videos of known duration end more than MS_FACTOR x past that duration."""
+    if gt.durations is None:
+        return []
+    known = pred_video < len(gt.video_ids)
+    duration = np.full(len(preds), np.nan)
+    duration[known] = gt.durations[pred_video[known]]
+    has_duration = np.isfinite(duration)
+    if not has_duration.any():
+        return []
+    far = has_duration & (preds.pred_end > MS_FACTOR * np.where(has_duration, duration, np.inf))
+    if far.sum() * 2 <= has_duration.sum():
+        return []
+    first = int(np.flatnonzero(far)[0])
+    vid = preds.videos[int(preds.pred_video[first])]
+    return [f"{preds.source}: {int(far.sum())} of {int(has_duration.sum())} predictions end more than "
+            f"{MS_FACTOR:g}x past their video's duration (e.g. video '{vid}': segment [{preds.pred_start[first]:g}, "
+            f"{preds.pred_end[first]:g}], duration {duration[first]:g} s): segments must be in seconds; these look "
+            "like milliseconds or frames"]
+
+
 def _score(gt: GroundTruth, p_class: np.ndarray, p_video: np.ndarray, p_start: np.ndarray, p_end: np.ndarray,
            p_score: np.ndarray, num_videos: int, num_classes: int, thresholds: np.ndarray, top_k: Sequence[int],
            ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -165,7 +190,8 @@ def evaluate_detection(
     pred_video, num_videos, unknown = _video_codes(gt, preds)
     # ground-truth class index of each prediction; -1 for classes absent from this split's ground truth
     class_of_pred = index_lookup(class_ids, preds.pred_label)
-    messages = _input_warnings(gt, preds, pred_video, unknown, class_of_pred)
+    messages = list(preds.warnings) + _input_warnings(gt, preds, pred_video, unknown, class_of_pred)
+    messages += _unit_warnings(gt, preds, pred_video)
     if len(preds) == 0:
         messages.append("no predictions were given: every AP is 0")
     scored = class_of_pred >= 0

@@ -76,13 +76,29 @@ class DetectionEvaluator:
         thresholds = attrs.get("tiou_thresholds")
         if thresholds is None:
             thresholds = default_tiou_thresholds(cfg.get("dataset_name") or "thumos")
-        return cls(dataset.to_activitynet_json(), split, thresholds, name)
+        evaluator = cls(dataset.to_activitynet_json(), split, thresholds, name)
+        evaluator._source = (dataset, split, name)
+        return evaluator
+
+    def _drop_skipped_videos(self) -> None:
+        """Videos the dataset left out when reading them (``on_bad_video: skip``) have no
+        detections: score without their ground truth rather than count them as missed."""
+        source = getattr(self, "_source", None)
+        skipped = set(getattr(source[0], "skipped_videos", None) or ()) if source else set()
+        if skipped and not skipped <= getattr(self, "_dropped", set()):
+            from .detection import ANETdetection
+
+            dataset, split, name = source
+            self.detector = ANETdetection(dataset.to_activitynet_json(), split=list(split),
+                                          tiou_thresholds=self.detector.tiou_thresholds, dataset_name=name)
+            self._dropped = skipped
 
     @property
     def warnings(self) -> List[str]:
         return list(self.result.warnings) if self.result is not None else []
 
     def evaluate(self, detections: Any) -> Tuple[Any, float]:
+        self._drop_skipped_videos()
         mean_aps, average, _ = self.detector.evaluate(detections, verbose=False)
         self.result = self.detector.result
         return mean_aps, float(average)

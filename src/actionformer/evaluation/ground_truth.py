@@ -38,6 +38,7 @@ class GroundTruth:
     split: Optional[Tuple[str, ...]] = None
     source: str = "<ground truth>"
     num_removed: int = 0  # duplicate or too-short instances dropped
+    durations: Optional[np.ndarray] = None  # (len(video_ids),) seconds, NaN where the file gives none
     id_to_label: Dict[int, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -177,6 +178,16 @@ def _video_instances(video: Mapping[str, Any], label_to_id: Mapping[str, int], u
     return segments, ids
 
 
+def _duration(video: Mapping[str, Any]) -> float:
+    """The video's duration in seconds, NaN when absent or not a positive number (it only feeds
+    the check that predictions are in seconds)."""
+    try:
+        value = float(video.get("duration"))
+    except (TypeError, ValueError):
+        return math.nan
+    return value if math.isfinite(value) and value > 0 else math.nan
+
+
 def load_ground_truth(
     source: Union[GroundTruthSource, GroundTruth],
     split: Union[None, str, Sequence[str]] = None,
@@ -203,6 +214,7 @@ def load_ground_truth(
     video_ids: List[str] = []
     columns: Tuple[List[int], List[float], List[float], List[int]] = ([], [], [], [])
     removed = 0
+    durations: List[float] = []
     for vid, video in database.items():
         if not isinstance(video, Mapping):
             raise EvaluationInputError(f"{name}: video '{vid}' must be a json object")
@@ -217,6 +229,7 @@ def load_ground_truth(
             columns[2].append(segments[i][1])
             columns[3].append(ids[i])
         video_ids.append(str(vid))
+        durations.append(_duration(video))
     gt_video, starts, ends, labels = columns
     if wanted is not None and not video_ids:
         subsets = sorted({str(v.get("subset")) for v in database.values() if isinstance(v, Mapping)})
@@ -235,4 +248,5 @@ def load_ground_truth(
         split=wanted,
         source=name,
         num_removed=removed,
+        durations=np.asarray(durations, dtype=np.float64),
     )

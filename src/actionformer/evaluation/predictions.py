@@ -15,7 +15,7 @@ import difflib
 import numbers
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -34,6 +34,7 @@ class Predictions:
     pred_score: np.ndarray  # (N,) float64
     pred_label: np.ndarray  # (N,) int64 label id
     source: str = "predictions"
+    warnings: Tuple[str, ...] = ()  # about the input, e.g. label names that contradict label ids
 
     def __len__(self) -> int:
         return int(self.pred_score.shape[0])
@@ -135,17 +136,40 @@ def _empty(source: str) -> Predictions:
     return Predictions([], empty_i, empty_f, empty_f.copy(), empty_f.copy(), empty_i.copy(), source)
 
 
-def _json_label(event: Mapping[str, Any], label_to_id: Mapping[str, int], source: str, vid: str) -> int:
-    value = event.get("label_id", event.get("label"))
+def _json_label(event: Mapping[str, Any], label_to_id: Mapping[str, int], source: str, vid: str,
+                contradictions: List[str]) -> int:
+    """The prediction's label id. A label *name* wins over ``label_id`` (an id is easy to get from
+    another class list, a name is not); a contradiction between them is recorded."""
+    name_value, id_value = event.get("label"), event.get("label_id")
+    if isinstance(name_value, str) and (name_value in label_to_id or not _is_integer_text(name_value)):
+        label = _label_from_name(name_value, label_to_id, source, vid)
+        if id_value is not None and _label_from_id(id_value, source, vid) != label:
+            contradictions.append(f"video '{vid}': label '{name_value}' is id {label} in the ground truth, "
+                                  f"label_id says {id_value}")
+        return label
+    value = id_value if id_value is not None else name_value
     if value is None:
         raise EvaluationInputError(f"{source}: video '{vid}': a prediction has no 'label' or 'label_id'")
+    return _label_from_id(value, source, vid)
+
+
+def _is_integer_text(text: str) -> bool:
+    return text.strip().lstrip("-").isdigit()
+
+
+def _label_from_id(value: Any, source: str, vid: str) -> int:
     if isinstance(value, (bool, np.bool_, list, tuple, dict)):
         raise EvaluationInputError(f"{source}: video '{vid}': label {value!r} is neither a name nor an id")
+    if isinstance(value, str) and _is_integer_text(value):
+        return int(value)
     if isinstance(value, numbers.Real):  # numpy scalars too (np.int64 is no `int`)
         if float(value).is_integer():
             return int(value)
         raise EvaluationInputError(f"{source}: video '{vid}': label id {value!r} is not an integer")
-    name = str(value)
+    raise EvaluationInputError(f"{source}: video '{vid}': label id {value!r} is not an integer")
+
+
+def _label_from_name(name: str, label_to_id: Mapping[str, int], source: str, vid: str) -> int:
     if name in label_to_id:
         return int(label_to_id[name])
     close = difflib.get_close_matches(name, list(label_to_id), n=1)
@@ -177,6 +201,7 @@ def from_json(data: Any, label_to_id: Mapping[str, int], source: str = "predicti
                                    "(original release) mapping of video id -> list of predictions")
     videos: List[str] = []
     codes, starts, ends, scores, labels = [], [], [], [], []
+    contradictions: List[str] = []
     for vid, events in per_video.items():
         if not isinstance(events, list):
             raise EvaluationInputError(f"{source}: video '{vid}': expected a list of predictions")
@@ -197,10 +222,12 @@ def from_json(data: Any, label_to_id: Mapping[str, int], source: str = "predicti
             starts.append(start)
             ends.append(end)
             scores.append(_json_number(event, ("score", "scores"), source, vid))
-            labels.append(_json_label(event, label_to_id, source, vid))
+            labels.append(_json_label(event, label_to_id, source, vid, contradictions))
+    notes = ((f"{source}: {len(contradictions)} prediction(s) have a label name that contradicts their "
+              f"label_id; the names were used (e.g. {contradictions[0]})",) if contradictions else ())
     return Predictions(videos, np.asarray(codes, dtype=np.int64), np.asarray(starts, dtype=np.float64),
                        np.asarray(ends, dtype=np.float64), np.asarray(scores, dtype=np.float64),
-                       np.asarray(labels, dtype=np.int64), source)
+                       np.asarray(labels, dtype=np.int64), source, notes)
 
 
 def validate_predictions(preds: Predictions) -> None:

@@ -47,11 +47,16 @@ def compare_state_dicts(expected: StateDict, found: StateDict) -> Tuple[List[str
     return missing, unexpected, mismatched
 
 
-def _report(path: str, missing: List[str], unexpected: List[str], mismatched: List[str]) -> str:
-    lines = [f"{path}: checkpoint does not match the model"]
-    for title, items in (("missing keys", missing), ("unexpected keys", unexpected), ("shape mismatches", mismatched)):
+def mismatch_report(path: str, missing: List[str], unexpected: List[str], mismatched: List[str]) -> str:
+    """Why a checkpoint's weights do not fit a model: the first shape mismatch (parameter and
+    both shapes) first, then every missing / unexpected key and mismatch, and what to do."""
+    first = f" (first: {mismatched[0]})" if mismatched else ""
+    lines = [f"{path}: checkpoint does not match the model built from this config{first}; it was probably "
+             "written for another config: use the config it was trained with (its experiment folder's "
+             "config.yaml)"]
+    for title, items in (("shape mismatches", mismatched), ("missing keys", missing), ("unexpected keys", unexpected)):
         if items:
-            shown = items[:20] + ([f"... and {len(items) - 20} more"] if len(items) > 20 else [])
+            shown = items[:5] + ([f"... and {len(items) - 5} more"] if len(items) > 5 else [])
             lines.append(f"  {title} ({len(items)}): " + ", ".join(shown))
     return "\n".join(lines)
 
@@ -77,12 +82,14 @@ def load_checkpoint(
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # unpickling errors come in many types
-        raise CheckpointError(f"{path}: cannot be read as a checkpoint ({type(exc).__name__}: {exc})") from exc
+        from actionformer.engine.checkpoint import describe_load_error
+
+        raise CheckpointError(f"{path}: cannot be read as a checkpoint: {describe_load_error(path, exc)}") from exc
     state = _strip_prefix(_pick_state_dict(obj, use_ema, path))
     if model is not None:
         expected = model.state_dict()
         missing, unexpected, mismatched = compare_state_dicts(expected, state)
         if mismatched or (strict and (missing or unexpected)):
-            raise CheckpointError(_report(path, missing, unexpected, mismatched))
+            raise CheckpointError(mismatch_report(path, missing, unexpected, mismatched))
         model.load_state_dict(state, strict=strict)
     return state

@@ -270,9 +270,17 @@ class ActionDataset(Dataset):
             tensor = resize_feats(tensor, self.max_seq_len)  # (C, max_seq_len)
         return tensor, feat_stride, num_frames
 
-    def get_item(self, idx: int, rng: Optional[random.Random] = None) -> Dict[str, Any]:
+    def get_item(self, idx: int, rng: Optional[random.Random] = None) -> Optional[Dict[str, Any]]:
+        """The item of video ``idx``; a file found bad only now (NaN / Inf, unreadable) raises a
+        DataError, or under ``on_bad_video: skip`` is left out (see :meth:`_skip_bad_read`)."""
         entry = self.data_list[idx]
-        feats, feat_stride, num_frames = self.resample(self.read_features(entry["id"]), entry)
+        try:
+            raw = self.read_features(entry["id"])
+        except DataError as exc:
+            if self.on_bad_video != "skip":
+                raise
+            return self._skip_bad_read(idx, exc, rng)
+        feats, feat_stride, num_frames = self.resample(raw, entry)
         offset = feat_offset(feat_stride, num_frames)
         segments = labels = None
         if entry["segments"] is not None:
@@ -290,6 +298,25 @@ class ActionDataset(Dataset):
             item = truncate_feats(item, self.max_seq_len, self.trunc_thresh, offset, self.crop_ratio, rng=rng)
         item["feats"] = item["feats"].contiguous()  # (C, T)
         return item
+
+    def _skip_bad_read(self, idx: int, exc: DataError, rng: Optional[random.Random]) -> Optional[Dict[str, Any]]:
+        """Leave out a video whose file turned out bad when read (the checks before a run read
+        only headers). In training the next good video takes its place, so batches keep their
+        size and every DDP rank keeps stepping together; in evaluation the item is None (the
+        collator drops it and the video's ground truth is left out of the score)."""
+        vid = self.data_list[idx]["id"]
+        if vid not in self.skipped_videos:
+            self.skipped_videos.append(vid)
+            reason = "; ".join(f"{p.field}: {p.message} ({p.file})" for p in exc.problems) or str(exc)
+            # logged, not warnings.warn: it reaches the run's log.txt (and stderr without logging set up)
+            logger.warning("dataset.on_bad_video: skip -> leaving out video %s: %s", vid, reason)
+        if not self.is_training:
+            return None
+        for step in range(1, len(self.data_list)):
+            other = (idx + step) % len(self.data_list)
+            if self.data_list[other]["id"] not in self.skipped_videos:
+                return self.get_item(other, rng)
+        raise DataError(exc.problems, "every video of the split was left out (dataset.on_bad_video: skip)")
 
     def _drop_outside(self, segments: torch.Tensor, labels: torch.Tensor, vid_len: float):
         """ActivityNet's fix for videos with missing frames: drop actions mostly past the end."""
@@ -314,6 +341,8 @@ class ActionDataset(Dataset):
         """Ground truth of this split as ``{"database": {...}}`` (labels as names + label_id)."""
         database: Dict[str, Any] = {}
         for entry in self.data_list:
+            if entry["id"] in self.skipped_videos:
+                continue  # left out when read: scoring its ground truth would count it as missed
             rec = self.records[entry["id"]]
             acts = [{"segment": [float(s), float(e)], "label": lab, "label_id": int(self.label_dict[lab])}
                     for (s, e), lab in zip(rec.segments, rec.labels) if lab in self.label_dict]
