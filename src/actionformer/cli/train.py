@@ -28,6 +28,20 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: trainer.device, auto)")
     parser.add_argument("--amp", choices=["off", "fp16", "bf16"], default=None,
                         help="mixed precision (fp16: CUDA only, with a gradient scaler; bf16: CPU and CUDA)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="CPU threads of torch (default: $OMP_NUM_THREADS if set, else the CPUs this process may "
+                             "use divided among torchrun's local processes); on a shared machine use fewer")
+
+
+def apply_threads(args: argparse.Namespace) -> Optional[str]:
+    """Set torch's thread count from --threads / the default; an error message for a bad value."""
+    from actionformer.threads import configure_threads
+
+    threads = getattr(args, "threads", None)
+    if threads is not None and threads < 1:
+        return f"--threads {threads}: must be at least 1 (e.g. --threads 1 on a busy machine)"
+    configure_threads(threads)
+    return None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,12 +132,19 @@ def _fault_injection() -> Optional[int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from actionformer.threads import prefer_passive_wait
+
+    prefer_passive_wait()  # before torch is imported (by the config loader)
     from actionformer.config import ConfigurationError
 
     try:
         cfg = load_run_config(args.config, collect_overrides(args))
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problem = apply_threads(args)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     return train_from_config(cfg, args)
 

@@ -81,9 +81,9 @@ def _holds_files(path: Path) -> bool:
 def create_run_folder(plan: RunFolder) -> bool:
     """Make the folder (removing the old one first under ``--overwrite``); True when this run
     created it (so that it may remove it again on an early failure)."""
+    created = not plan.path.exists()
     if plan.replace and plan.path.is_dir():
         shutil.rmtree(plan.path)
-    created = not plan.path.exists()
     plan.path.mkdir(parents=True, exist_ok=True)
     for stale in plan.path.glob(".*.tmp"):  # left by a checkpoint write that was killed
         stale.unlink(missing_ok=True)
