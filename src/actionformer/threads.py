@@ -8,8 +8,8 @@ affinity mask and its cgroup CPU quota) and splits them among torchrun's local p
 
 A busy machine still takes CPUs away while a run holds its threads, so commands also ask
 OpenMP to sleep rather than spin while it waits at a barrier (:func:`prefer_passive_wait`):
-on the 2-core machine, beside another busy process, an epoch of the synthetic recipe took 56 s
-with torch's defaults, 8.6 s with passive waiting and 4.6 s on one thread.
+on the 2-core machine under a load average of ~3, an epoch of the synthetic recipe took 56 s
+with torch's defaults, 8.6 s with passive waiting (2 threads) and 4.6 s on one thread.
 """
 
 from __future__ import annotations
