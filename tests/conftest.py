@@ -4,6 +4,7 @@ the original release's config names, an in-process CLI runner."""
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -17,6 +18,10 @@ _hypothesis_settings.register_profile("deterministic", derandomize=True, deadlin
 _hypothesis_settings.load_profile("deterministic")
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+
+# in-process CLI runs take their default thread count from here (actionformer.threads): one
+# thread, as the autouse fixture below sets for everything else
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # The original release's 11 configs (configs/<name>.yaml there and here).
 ORIGINAL_NAMES = (

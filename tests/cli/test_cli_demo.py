@@ -14,3 +14,12 @@ def test_tiny_demo_prints_the_map_table_and_leaves_the_experiment(run_cli, tmp_p
     exp_dir = tmp_path / "experiments" / "demo_demo"
     assert (exp_dir / "last.pth.tar").is_file() and (exp_dir / "config.yaml").is_file()
     assert (exp_dir / "demo_detections.json").is_file() and (exp_dir / "demo_metrics.json").is_file()
+
+
+def test_a_second_demo_in_the_same_folder_needs_overwrite(run_cli, tmp_path):
+    run = tmp_path / "experiments" / "demo_demo"
+    run.mkdir(parents=True)
+    (run / "last.pth.tar").write_bytes(b"an earlier demo")
+    code, _, err = run_cli("demo", "--out", tmp_path, "--videos", "9", "--epochs", "1", "--no-progress")
+    assert code == 2 and "--overwrite" in err
+    assert (run / "last.pth.tar").read_bytes() == b"an earlier demo" and not (tmp_path / "data").exists()

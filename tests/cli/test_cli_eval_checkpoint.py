@@ -50,3 +50,12 @@ def test_eval_of_a_checkpoint_in_the_original_release_layout(run_cli, tiny_confi
     code, stdout, _ = run_cli("eval", tiny_config, tmp_path / "released.pth.tar", "--out", tmp_path / "r.json")
     assert code == 0
     assert f"Average mAP: {ours['map']:.2f} (%)" in stdout
+
+
+def test_threads_flag_sets_torchs_thread_count(run_cli, tiny_config, trained_run, tmp_path):
+    import torch
+
+    code, _, err = run_cli("eval", tiny_config, trained_run, "--threads", "0")
+    assert code == 2 and "--threads 0" in err
+    code, out, _ = run_cli("eval", tiny_config, trained_run, "--threads", "2", "--out", tmp_path / "d.json")
+    assert code == 0 and "Average mAP" in out and torch.get_num_threads() == 2

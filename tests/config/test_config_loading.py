@@ -26,7 +26,8 @@ OUR_DEFAULTS = {
     "train_cfg": {"cls_loss_type": "focal", "reg_loss_type": "diou"},
     "test_cfg": {"filters": []},
     "trainer": {"amp": "off", "accum_steps": 1, "eval_freq": 0, "ckpt_freq": 5,
-                "print_freq": 10, "keep_last": 3, "ema_decay": 0.999, "device": "auto"},
+                "print_freq": 10, "keep_last": 3, "ema_decay": 0.999, "ema_warmup": True,
+                "device": "auto"},
 }
 
 

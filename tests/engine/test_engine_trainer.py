@@ -62,8 +62,9 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
 
     part = _trainer(tmp_path / "part", **{"max_epochs": 2})
     part.fit()  # "interrupted" after epoch 2; its last.pth.tar holds epoch index 1
+    assert load_checkpoint_file(tmp_path / "part" / LAST_NAME)["ema_updates"] == 8  # 2 epochs x 4 steps
     resumed = _trainer(tmp_path / "part", resume=tmp_path / "part" / LAST_NAME)
-    assert resumed.state.start_epoch == 2
+    assert resumed.state.start_epoch == 2 and resumed.model_ema.updates == 8
     # the interrupted run's scheduler ran over a 2-epoch horizon: restore the full horizon
     resumed.fit()
     got, got_ema = _weights(resumed)
@@ -71,6 +72,16 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
         torch.testing.assert_close(got[key], expected[key], rtol=0, atol=0)
         torch.testing.assert_close(got_ema[key], expected_ema[key], rtol=0, atol=0)
     assert resumed.bare_model.loss_normalizer == full.bare_model.loss_normalizer
+    assert resumed.model_ema.updates == full.model_ema.updates == 16
+
+
+def test_resume_from_a_checkpoint_without_an_ema_count_counts_one_update_per_step(tmp_path):
+    trainer = _trainer(tmp_path, **{"max_epochs": 1})
+    trainer.fit()
+    state = load_checkpoint_file(tmp_path / LAST_NAME)
+    del state["ema_updates"]  # as written before the count was saved
+    torch.save(state, tmp_path / "old.pth.tar")
+    assert _trainer(tmp_path, resume=tmp_path / "old.pth.tar").model_ema.updates == state["iteration"] == 4
 
 
 def test_accumulation_matches_one_big_batch(tmp_path):

@@ -59,9 +59,10 @@ def test_checkpoint_of_another_config_names_the_first_mismatch(run_cli, trained)
     assert code == 2
     assert "first: backbone.embd.0.conv.weight: model (32, 16, 3) vs checkpoint (16, 16, 3)" in err
     assert "another config" in err and unchanged(before, run)
-    code, out, _ = run_cli("train", trained, *FAST, *other, "--output", "wrong", "--resume", run / "last.pth.tar")
-    assert code == 2 and "first: backbone.embd.0.conv.weight" in out
-    assert unchanged(before, run)
+    code, _, err = run_cli("train", trained, *FAST, *other, "--output", "wrong", "--resume", run / "last.pth.tar")
+    assert code == 2 and "first: backbone.embd.0.conv.weight" in err
+    assert unchanged(before, run)  # found before any folder is opened
+    assert not (trained.parent / "ckpt" / "tiny_wrong").exists()
 
 
 def test_resume_from_weights_only_checkpoint_says_which_to_use(run_cli, trained):

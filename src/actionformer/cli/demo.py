@@ -35,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch (1 is fastest for this small model)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the demo run already in --out (its experiment folder is removed)")
 
 
 def demo_overrides(args: argparse.Namespace) -> List[str]:
@@ -65,17 +67,27 @@ def nested_overrides(overrides: List[str]) -> Dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
+    from actionformer.threads import prefer_passive_wait
 
+    prefer_passive_wait()  # before torch is imported
     from actionformer.config import ConfigurationError, load_config
     from actionformer.data.synthetic import make_synthetic_dataset
+    from actionformer.threads import configure_threads
 
     from .eval_checkpoint import evaluate_checkpoint
     from .train import train_from_config
 
     start = time.time()
-    torch.set_num_threads(max(1, args.threads))
     out = Path(args.out).resolve()
+    earlier = [p for p in (out / "data", out / "experiments" / "demo_demo") if p.exists()]
+    if earlier and not args.overwrite:
+        print(f"error: {earlier[0]} already exists (an earlier demo?): pass --overwrite to replace the demo's "
+              "data and run, or choose another --out", file=sys.stderr)
+        return 2
+    if args.threads < 1:
+        print(f"error: --threads {args.threads}: must be at least 1", file=sys.stderr)
+        return 2
+    configure_threads(args.threads)
     print(f"[1/3] Writing a synthetic dataset of {args.videos} videos to {out / 'data'} ...")
     config_path = make_synthetic_dataset(
         str(out / "data"), num_videos=args.videos, num_classes=DEMO_CLASSES, feat_dim=DEMO_FEAT_DIM,
@@ -91,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"[2/3] Training a small ActionFormer on {args.device} ({args.threads} threads) ...")
-    train_args = argparse.Namespace(config=config_path, output="demo", resume="", no_progress=args.no_progress)
+    train_args = argparse.Namespace(config=config_path, output="demo", resume="", no_progress=args.no_progress,
+                                    overwrite=args.overwrite)
     code = train_from_config(cfg, train_args, validate=False)  # evaluated below, once
     if code != 0:
         return code

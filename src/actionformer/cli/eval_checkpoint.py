@@ -69,9 +69,12 @@ def metrics_path(out: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from actionformer.threads import prefer_passive_wait
+
+    prefer_passive_wait()  # before torch is imported (by the config loader)
     from actionformer.config import ConfigurationError
 
-    from .train import collect_overrides, load_run_config
+    from .train import apply_threads, collect_overrides, load_run_config
 
     overrides = collect_overrides(args)
     if args.topk and args.topk > 0:
@@ -81,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
         ckpt = resolve_checkpoint(Path(args.ckpt), args.epoch)
     except (ConfigurationError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problem = apply_threads(args)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     return evaluate_checkpoint(cfg, ckpt, args)
 

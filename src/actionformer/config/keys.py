@@ -262,6 +262,9 @@ _TRAINER = [
         "Keep only this many most recent periodic checkpoints (0 keeps all).", origin=OURS),
     Key("trainer.ema_decay", UNIT, 0.999, "Decay of the model's exponential moving average.",
         origin=OURS),
+    Key("trainer.ema_warmup", Bool(), True,
+        "EMA decay after t updates: min(ema_decay, (1 + t) / (3 + t)); false = ema_decay from the first "
+        "update (the original's rule).", origin=OURS),
     Key("trainer.device", Str(pattern=r"auto|cpu|cuda(:\d+)?",
                               pattern_doc='"auto" | "cpu" | "cuda" | "cuda:N"'), "auto",
         "Device to train on; auto = CUDA when available.", origin=OURS),

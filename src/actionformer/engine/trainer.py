@@ -39,6 +39,7 @@ class TrainOptions:
     print_freq: int = 10
     keep_last: int = 3
     ema_decay: float = 0.999
+    ema_warmup: bool = True
     clip_grad_l2norm: float = -1.0
     seed: int = 1234567891
     num_workers: int = 0
@@ -61,6 +62,7 @@ class TrainOptions:
             print_freq=int(trainer.get("print_freq", 10)),
             keep_last=int(trainer.get("keep_last", 3)),
             ema_decay=float(trainer.get("ema_decay", 0.999)),
+            ema_warmup=bool(trainer.get("ema_warmup", True)),
             clip_grad_l2norm=float(train_cfg.get("clip_grad_l2norm", -1)),
             seed=int(cfg.get("init_rand_seed", 1234567891)),
             num_workers=int(loader.get("num_workers", 0)),
@@ -114,7 +116,7 @@ class Trainer:
                 f"{global_batch} (loader.batch_size); lower it"
             )
         model.to(device)
-        self.model_ema = ModelEma(model, decay=opts.ema_decay)
+        self.model_ema = ModelEma(model, decay=opts.ema_decay, warmup=opts.ema_warmup)
         self.optimizer = make_optimizer(model, cfg.get("opt") or {})
         self.scheduler = make_scheduler(self.optimizer, cfg.get("opt") or {}, self.iters_per_epoch)
         self.scaler = torch.amp.GradScaler("cuda") if self.options.amp == "fp16" else None
@@ -149,6 +151,7 @@ class Trainer:
             "iteration": (epoch + 1) * self.iters_per_epoch,
             "state_dict": self.bare_model.state_dict(),
             "state_dict_ema": self.model_ema.module.state_dict(),
+            "ema_updates": self.model_ema.updates,
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
@@ -181,6 +184,8 @@ class Trainer:
                              "(a model_best / released checkpoint holds weights only)")
         self.bare_model.load_state_dict(ckpt.strip_module_prefix(state["state_dict"]))
         self.model_ema.module.load_state_dict(ckpt.strip_module_prefix(state.get("state_dict_ema") or state["state_dict"]))
+        # the count sets the next decay; checkpoints older than it had one EMA update per step
+        self.model_ema.updates = int(state.get("ema_updates", state.get("iteration", 0)))
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         if self.scaler is not None and state.get("scaler"):
