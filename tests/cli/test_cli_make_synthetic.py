@@ -20,3 +20,18 @@ def test_make_synthetic_bad_knob(tmp_path, run_cli):
 def test_make_synthetic_help(run_cli):
     code, stdout, _ = run_cli("make-synthetic", "-h")
     assert code == 0 and "--feat-dim" in stdout
+
+
+def test_an_earlier_dataset_is_not_overwritten_without_asking(tmp_path, run_cli):
+    out = tmp_path / "syn"
+    small = ["--videos", 6, "--classes", 3, "--feat-dim", 8, "--min-len", 60, "--max-len", 100]
+    assert run_cli("make-synthetic", out, *small)[0] == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    code, _, stderr = run_cli("make-synthetic", out, *small, "--seed", 5)
+    assert code == 2 and "--overwrite" in stderr and "already holds a synthetic dataset" in stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    code, _, _ = run_cli("make-synthetic", out, "--videos", 4, "--classes", 3, "--feat-dim", 8,
+                         "--min-len", 60, "--max-len", 100, "--seed", 5, "--overwrite")
+    assert code == 0 and len(list((out / "features").glob("*.npy"))) == 4  # no stale features left
+    # another --name would still write into the same features/ folder: refused too
+    assert run_cli("make-synthetic", out, *small, "--name", "other")[0] == 2

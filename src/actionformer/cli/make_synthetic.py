@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import List
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,12 +31,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--val-fraction", type=float, default=0.3, help="share of videos for evaluation")
     parser.add_argument("--max-seq-len", type=int, default=256, help="max_seq_len of the written config")
     parser.add_argument("--epochs", type=int, default=None, help="opt.epochs of the written config")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the synthetic dataset already in OUT (its feature files are removed first)")
+
+
+def _earlier_dataset(out: Path, name: str) -> List[Path]:
+    """What an earlier run of make-synthetic left in OUT that this one would write over (the
+    features folder is shared by every name)."""
+    found = [p for p in (out / f"{name}.yaml", out / f"{name}.json") if p.exists()]
+    features = out / "features"
+    if features.is_dir():
+        found += sorted(features.glob("*.npy"))
+    return found
 
 
 def run(args: argparse.Namespace) -> int:
     from actionformer.data.synthetic import make_synthetic_dataset
 
     overrides = {"opt": {"epochs": args.epochs}} if args.epochs is not None else None
+    out = Path(args.out)
+    earlier = _earlier_dataset(out, args.name) if out.is_dir() else []
+    if earlier and not args.overwrite:
+        print(f"error: {out} already holds a synthetic dataset ({earlier[0].name} and {len(earlier) - 1} more "
+              f"file(s)); pass --overwrite to replace it, or choose another OUT", file=sys.stderr)
+        return 2
+    for stale in earlier:  # --overwrite: no feature file of the earlier dataset may survive
+        if stale.suffix == ".npy":
+            stale.unlink()
     try:
         path = make_synthetic_dataset(
             args.out, num_videos=args.videos, num_classes=args.classes, feat_dim=args.feat_dim,
