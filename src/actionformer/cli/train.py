@@ -264,6 +264,7 @@ def _run_in_folder(cfg: Dict[str, Any], plan: Any, trainer: Any, device: Any, ex
             logger.error("training failed before its first checkpoint: removed %s", plan.path)
         close_logger(logger)
         raise
+    writer.close()  # before the folder may be removed: its event files are written asynchronously
     if code == 0:
         if state.best_epoch >= 0:
             logger.info("Best average mAP %.2f (%%) at epoch %d; checkpoints in %s",
@@ -271,6 +272,5 @@ def _run_in_folder(cfg: Dict[str, Any], plan: Any, trainer: Any, device: Any, ex
         logger.info("All done!")
     elif is_main_process() and remove_if_no_checkpoint(plan, created):
         logger.error("training failed before its first checkpoint: removed %s", plan.path)
-    writer.close()
     close_logger(logger)
     return code
