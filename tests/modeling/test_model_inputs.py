@@ -77,28 +77,28 @@ def test_modeling_never_imports_engine_data_evaluation_or_cli():
 
 
 def test_chunked_inference_mlp_is_exact(tiny_config, make_video, monkeypatch):
-    from actionformer.modeling.layers import TransformerBlock
+    from actionformer.modeling.kernels.transformer import CpuTransformerBlock
     from actionformer.modeling.meta_archs.inputs import batch_videos
 
     model = make_meta_arch("LocPointTransformer", **tiny_config()).eval()
     feats, masks = batch_videos([make_video(300, seed=3)], 320, torch.device("cpu"))
     with torch.no_grad():
         whole = model.forward_dense(feats, masks)
-        monkeypatch.setattr(TransformerBlock, "inference_chunk", 48)
+        monkeypatch.setattr(CpuTransformerBlock, "inference_chunk", 48)
         chunked = model.forward_dense(feats, masks)
     for a, b in zip(whole.cls_logits + whole.offsets, chunked.cls_logits + chunked.offsets):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
 
 
 def test_chunked_inference_convs_are_exact(tiny_config, make_video, monkeypatch):
-    from actionformer.modeling.layers import MaskedConv1D
+    from actionformer.modeling.kernels.conv import CpuMaskedConv1D
     from actionformer.modeling.meta_archs.inputs import batch_videos
 
     model = make_meta_arch("LocPointTransformer", **tiny_config(backbone_type="conv")).eval()
     feats, masks = batch_videos([make_video(300, seed=4)], 320, torch.device("cpu"))
     with torch.no_grad():
         whole = model.forward_dense(feats, masks)
-        monkeypatch.setattr(MaskedConv1D, "inference_chunk", 37)
+        monkeypatch.setattr(CpuMaskedConv1D, "inference_chunk", 37)
         chunked = model.forward_dense(feats, masks)
     for a, b in zip(whole.cls_logits + whole.offsets, chunked.cls_logits + chunked.offsets):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
