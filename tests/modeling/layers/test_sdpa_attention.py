@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from actionformer.modeling.layers import sdpa_attention as la
 from actionformer.modeling.layers.sdpa_attention import sdpa_attention
