@@ -3,10 +3,10 @@
     PYTHONPATH=src python bench/bench_model.py [--threads 2] [--sizes 2304 9216 36864]
 
 Measures our model and, for comparison on the same machine, an original-style path: the same
-model with ``fast_kernels(False)`` (the original's formulation of layer norm, 1x1 and 3-tap convolutions,
-depthwise convolutions, max-pool, and its sliding-chunk local attention) and the original's
-padding (training batches to max_seq_len; inference to max_seq_len, or beyond it to a multiple
-of max_div_factor). Prints a markdown table and writes bench/results/model.json.
+model built with ``cpu_kernels=False`` (the standard formulation only: the original's layer
+norm, convolutions through ``nn.Conv1d`` on contiguous (B, C, T) tensors, max-pool; our banded
+local attention and drop-path as everywhere) and the original's padding (training batches to
+max_seq_len; inference to max_seq_len, or beyond it to a multiple of max_div_factor). Prints a markdown table and writes bench/results/model.json.
 
 - training step: forward + backward + AdamW step, batch of two videos of 2304 and 2000 steps
   (random features and ground truth), median of ``--steps`` steps after one warm-up round. Each
@@ -42,7 +42,6 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from actionformer.engine import make_optimizer  # noqa: E402
 from actionformer.modeling import make_meta_arch  # noqa: E402
-from actionformer.modeling.layers import fast_kernels  # noqa: E402
 from actionformer.modeling.meta_archs.inputs import padded_length  # noqa: E402
 
 # the original release's configs/thumos_i3d.yaml, merged with its defaults
@@ -77,9 +76,11 @@ def make_video(length: int, seed: int, num_gt: int = 8) -> dict:
     }
 
 
-def build_model(original_padding: bool = False) -> torch.nn.Module:
+def build_model(cpu_kernels: bool = True) -> torch.nn.Module:
+    """Our model, or (``cpu_kernels=False``) the original-style one, with the original's padding."""
     torch.manual_seed(0)
-    model = make_meta_arch("LocPointTransformer", **THUMOS_I3D)
+    model = make_meta_arch("LocPointTransformer", **THUMOS_I3D, cpu_kernels=cpu_kernels)
+    original_padding = not cpu_kernels
     if original_padding:
         model.train_length = lambda lengths: model.max_seq_len
         model.inference_length = lambda length: padded_length(length, model.max_seq_len, model.max_div_factor)
@@ -92,7 +93,7 @@ def time_train_steps(paths: dict, steps: int) -> dict:
     runs = {}
     opt_cfg = {"type": "AdamW", "learning_rate": 1e-4, "weight_decay": 0.05}
     for name, fast in paths.items():
-        model = build_model(original_padding=not fast).train()
+        model = build_model(cpu_kernels=fast).train()
         optimizer = make_optimizer(model, opt_cfg)  # our trainer's: the original's groups, fused AdamW
         if not fast:  # the original's: the same two parameter groups, the default AdamW
             optimizer = torch.optim.AdamW([{k: v for k, v in g.items() if k != "fused"} for g in optimizer.param_groups], lr=1e-4)
@@ -100,11 +101,10 @@ def time_train_steps(paths: dict, steps: int) -> dict:
     times: dict = {name: ([], []) for name in paths}
     for i in range(steps + 1):  # the first round warms up
         for name, (model, opt, fast) in runs.items():
-            with fast_kernels(fast):
-                start, cpu_start = time.perf_counter(), time.process_time()
-                opt.zero_grad(set_to_none=True)
-                model(videos)["final_loss"].backward()
-                opt.step()
+            start, cpu_start = time.perf_counter(), time.process_time()
+            opt.zero_grad(set_to_none=True)
+            model(videos)["final_loss"].backward()
+            opt.step()
             if i > 0:
                 times[name][0].append(time.perf_counter() - start)
                 times[name][1].append(time.process_time() - cpu_start)
@@ -114,14 +114,13 @@ def time_train_steps(paths: dict, steps: int) -> dict:
 def time_inference(paths: dict, length: int, reps: int) -> dict:
     """Median wall and CPU seconds of inference on one video, the paths' runs interleaved."""
     video = make_video(length, 3)
-    models = {name: build_model(original_padding=not fast).eval() for name, fast in paths.items()}
+    models = {name: build_model(cpu_kernels=fast).eval() for name, fast in paths.items()}
     times: dict = {name: ([], []) for name in paths}
     with torch.no_grad():
         for i in range(reps + 1):
-            for name, fast in paths.items():
-                with fast_kernels(fast):
-                    start, cpu_start = time.perf_counter(), time.process_time()
-                    models[name]([video])
+            for name in paths:
+                start, cpu_start = time.perf_counter(), time.process_time()
+                models[name]([video])
                 if i > 0:
                     times[name][0].append(time.perf_counter() - start)
                     times[name][1].append(time.process_time() - cpu_start)
@@ -148,9 +147,9 @@ def _reset_peak_rss() -> bool:
 
 def memory_child(length: int, fast: bool) -> dict:
     """Runs in a subprocess: peak memory that one inference adds."""
-    model = build_model(original_padding=not fast).eval()
+    model = build_model(cpu_kernels=fast).eval()
     video = make_video(length, 3)
-    with fast_kernels(fast), torch.no_grad():
+    with torch.no_grad():
         reset = _reset_peak_rss()
         base = _status_kib("VmRSS")
         model([video])

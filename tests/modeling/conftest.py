@@ -8,14 +8,24 @@ import torch
 
 
 @pytest.fixture
-def parity_model(parity_data):
-    """Our LocPointTransformer built from the fixture's config, with its weights (strict)."""
+def build_parity_model(parity_data):
+    """Builds our LocPointTransformer from the fixture's config, with its weights (strict);
+    ``cpu_kernels=False`` gives the reference model (standard formulation only)."""
     from actionformer.modeling import make_meta_arch
 
-    cfg = parity_data["config"]
-    model = make_meta_arch(cfg["model_name"], **cfg["model"])
-    model.load_state_dict(parity_data["state_dict"], strict=True)
-    return model
+    def build(cpu_kernels: bool = True):
+        cfg = parity_data["config"]
+        model = make_meta_arch(cfg["model_name"], **cfg["model"], cpu_kernels=cpu_kernels)
+        model.load_state_dict(parity_data["state_dict"], strict=True)
+        return model
+
+    return build
+
+
+@pytest.fixture
+def parity_model(build_parity_model):
+    """Our LocPointTransformer (with its CPU kernels) built from the fixture's config and weights."""
+    return build_parity_model()
 
 
 def tiny_model_config(**overrides):

@@ -5,17 +5,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from actionformer.modeling.layers import fast_kernels
 from actionformer.modeling.meta_archs.inputs import batch_videos, padded_length
 
 HEAD_TOL = 1e-5
 DET_TOL = 1e-4
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["fast", "reference"])
-def test_head_outputs_match_original(parity_model, parity_data, fast):
-    model = parity_model.eval()
-    with fast_kernels(fast), torch.no_grad():
+@pytest.mark.parametrize("cpu_kernels", [True, False], ids=["cpu-kernels", "reference"])
+def test_head_outputs_match_original(build_parity_model, parity_data, cpu_kernels):
+    model = build_parity_model(cpu_kernels).eval()
+    with torch.no_grad():
         for video, expected in zip(parity_data["videos"], parity_data["eval"]):
             length = padded_length(video["feats"].shape[-1], model.max_seq_len, model.max_div_factor)
             out = model.forward_dense(*batch_videos([video], length, torch.device("cpu")))
@@ -28,13 +27,12 @@ def test_head_outputs_match_original(parity_model, parity_data, fast):
                 torch.testing.assert_close(ours.permute(0, 2, 1), theirs, atol=HEAD_TOL, rtol=0)
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["fast", "reference"])
-def test_training_losses_match_original(parity_model, parity_data, fast):
-    model = parity_model.train()
+@pytest.mark.parametrize("cpu_kernels", [True, False], ids=["cpu-kernels", "reference"])
+def test_training_losses_match_original(build_parity_model, parity_data, cpu_kernels):
+    model = build_parity_model(cpu_kernels).train()
     videos = [v for v in parity_data["videos"] if v["feats"].shape[-1] <= model.max_seq_len]
     assert len(videos) == 2
-    with fast_kernels(fast):
-        losses = model(videos)
+    losses = model(videos)
     for key in ("cls_loss", "reg_loss", "final_loss"):
         assert abs(losses[key].item() - parity_data["train_losses"][key]) < HEAD_TOL, key
     losses["final_loss"].backward()
@@ -54,9 +52,10 @@ def test_loss_normalizer_ema(parity_model, parity_data):
     assert model.loss_normalizer == pytest.approx(0.9 * first + 0.1 * round(num_pos))
 
 
+@pytest.mark.parametrize("cpu_kernels", [True, False], ids=["cpu-kernels", "reference"])
 @pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "one-call"])
-def test_detections_match_original(parity_model, parity_data, batched):
-    model = parity_model.eval()
+def test_detections_match_original(build_parity_model, parity_data, batched, cpu_kernels):
+    model = build_parity_model(cpu_kernels).eval()
     videos = parity_data["videos"]
     if batched:
         results = model(videos)

@@ -64,7 +64,7 @@ def test_memory_is_linear_in_length():
 @pytest.mark.parametrize("t,window", [(64, 9), (36, 19), (8, 5)])
 @pytest.mark.parametrize("with_rel_pe", [False, True])
 def test_sliding_chunk_reference_matches_banded(t, window, with_rel_pe):
-    from actionformer.modeling.layers.sliding_chunks import sliding_chunk_attention
+    from sliding_chunks_reference import sliding_chunk_attention
 
     g = torch.Generator().manual_seed(t)
     b, h, d = 2, 2, 4

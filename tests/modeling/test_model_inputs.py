@@ -77,28 +77,62 @@ def test_modeling_never_imports_engine_data_evaluation_or_cli():
 
 
 def test_chunked_inference_mlp_is_exact(tiny_config, make_video, monkeypatch):
-    from actionformer.modeling.layers import TransformerBlock
+    from actionformer.modeling.kernels.transformer import CpuTransformerBlock
     from actionformer.modeling.meta_archs.inputs import batch_videos
 
     model = make_meta_arch("LocPointTransformer", **tiny_config()).eval()
     feats, masks = batch_videos([make_video(300, seed=3)], 320, torch.device("cpu"))
     with torch.no_grad():
         whole = model.forward_dense(feats, masks)
-        monkeypatch.setattr(TransformerBlock, "inference_chunk", 48)
+        monkeypatch.setattr(CpuTransformerBlock, "inference_chunk", 48)
         chunked = model.forward_dense(feats, masks)
     for a, b in zip(whole.cls_logits + whole.offsets, chunked.cls_logits + chunked.offsets):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
 
 
 def test_chunked_inference_convs_are_exact(tiny_config, make_video, monkeypatch):
-    from actionformer.modeling.layers import MaskedConv1D
+    from actionformer.modeling.kernels.conv import CpuMaskedConv1D
     from actionformer.modeling.meta_archs.inputs import batch_videos
 
     model = make_meta_arch("LocPointTransformer", **tiny_config(backbone_type="conv")).eval()
     feats, masks = batch_videos([make_video(300, seed=4)], 320, torch.device("cpu"))
     with torch.no_grad():
         whole = model.forward_dense(feats, masks)
-        monkeypatch.setattr(MaskedConv1D, "inference_chunk", 37)
+        monkeypatch.setattr(CpuMaskedConv1D, "inference_chunk", 37)
         chunked = model.forward_dense(feats, masks)
     for a, b in zip(whole.cls_logits + whole.offsets, chunked.cls_logits + chunked.offsets):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+def test_padding_per_level_counts_steps_after_the_valid_ones():
+    from actionformer.modeling.meta_archs.inputs import padding_per_level
+
+    # 37 valid steps padded to 48: levels of stride 1, 2, 4, 8 keep 37, 19, 10, 5 valid steps
+    assert padding_per_level(37, 48, (1, 2, 4, 8)) == [11, 5, 2, 1]
+
+
+@pytest.mark.parametrize(
+    "length, original, reach, expected",
+    [
+        (37, 64, 1, 48),  # 40 would leave the stride-4 level without padding (the original: 6 steps)
+        (37, 64, 2, 56),  # a 5-tap layer reads 2 steps past: the top level needs 2 padded steps
+        (40, 64, 3, 64),  # never longer than the original
+        (64, 64, 1, 64),
+        (33, 40, 1, 40),  # the original's own length when nothing shorter keeps its padding
+    ],
+)
+def test_shortest_equivalent_length(length, original, reach, expected):
+    from actionformer.modeling.meta_archs.inputs import padding_per_level, shortest_equivalent_length
+
+    strides = (1, 2, 4, 8)
+    short = shortest_equivalent_length(length, original, strides, reach)
+    assert short == expected and short % 8 == 0
+    kept = [min(p, reach) for p in padding_per_level(length, short, strides)]
+    assert kept == [min(p, reach) for p in padding_per_level(length, original, strides)]
+
+
+def test_kernel_reach_is_the_widest_kernel(tiny_config):
+    three = make_meta_arch("LocPointTransformer", **tiny_config())
+    five = make_meta_arch("LocPointTransformer", **tiny_config(head_kernel_size=5))
+    one = make_meta_arch("LocPointTransformer", **tiny_config(head_kernel_size=1, embd_kernel_size=1))
+    assert (three.kernel_reach, five.kernel_reach, one.kernel_reach) == (1, 2, 1)  # 1: depthwise / max-pool

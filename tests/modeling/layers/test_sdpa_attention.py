@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from actionformer.modeling.layers import sdpa_attention as la
 from actionformer.modeling.layers.sdpa_attention import sdpa_attention
@@ -104,21 +103,20 @@ def test_query_valid_differing_from_key_valid():
     assert out[0, :, 6].abs().max() == 0  # no valid key within +-1 of position 6
 
 
-def test_windowed_attention_never_builds_a_t_by_t_mask(monkeypatch):
+def test_windowed_attention_is_the_banded_local_attention(monkeypatch):
+    """Windowed attention goes through the one banded implementation (whose memory is linear
+    in T, see test_local_attention), with key/value heads repeated for grouped queries."""
     seen = []
-    real_sdpa = F.scaled_dot_product_attention
+    real = la.local_attention
 
-    def spy(q, k, v, attn_mask=None, **kw):
-        seen.append((tuple(q.shape), tuple(k.shape), attn_mask.numel()))
-        return real_sdpa(q, k, v, attn_mask=attn_mask, **kw)
+    def spy(q, k, v, key_mask, window_size, *args, **kw):
+        seen.append((tuple(q.shape), tuple(k.shape), window_size, kw.get("block")))
+        return real(q, k, v, key_mask, window_size, *args, **kw)
 
-    monkeypatch.setattr(la.F, "scaled_dot_product_attention", spy)
-    length, window = 1000, 19
-    q, k, v, valid = _inputs(1, 2, 2, length)
-    sdpa_attention(q, k, v, window_size=window, key_valid=valid)
-    (q_shape, k_shape, mask_numel), = seen
-    assert k_shape[2] < 3 * window  # each query block sees a short span of keys
-    assert mask_numel < length * 3 * window  # linear in T, far below T * T = 1e6
+    monkeypatch.setattr(la, "local_attention", spy)
+    q, k, v, valid = _inputs(1, 4, 2, 100)
+    sdpa_attention(q, k, v, window_size=19, key_valid=valid)
+    assert seen == [((1, 4, 100, q.shape[-1]), (1, 4, 100, q.shape[-1]), 19, 32)]
 
 
 def test_bf16_inputs_close_to_float32():

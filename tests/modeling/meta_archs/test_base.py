@@ -67,3 +67,12 @@ def test_a_subclass_swaps_a_head_by_name(tiny_config, monkeypatch):
     model = Variant(**tiny_config())
     assert type(model.reg_head) is WideRegHead
     assert set(model.state_dict()) == set(LocPointTransformer(**tiny_config()).state_dict())
+
+
+def test_cpu_kernels_key_reaches_the_model(tiny_config):
+    from actionformer.config import config_from_dict
+
+    for value in (True, False):
+        cfg = config_from_dict({"model": {"cpu_kernels": value}})
+        cfg["model"] = dict(tiny_config(), cpu_kernels=cfg["model"]["cpu_kernels"])
+        assert META_ARCHS.get("LocPointTransformer").from_config(cfg).cpu_kernels is value

@@ -1,8 +1,11 @@
-"""Building blocks: masked convolutions, channel-first layer norm, conv attention, Transformer blocks."""
+"""Building blocks: masked convolutions, channel-first layer norm, conv attention, Transformer blocks.
+
+Every layer here has one standard formulation on contiguous (B, C, T) tensors, for any device;
+the CPU-only kernels live in ``actionformer.modeling.kernels``.
+"""
 
 from .attention import LocalMaskedMHCA, MaskedMHCA
-from .conv import Conv1x1, ConvBlock, MaskedConv1D, downsample_mask, pointwise_conv
-from .fastpath import fast_kernels, fast_kernels_enabled, set_fast_kernels
+from .conv import Conv1x1, ConvBlock, MaskedConv1D, downsample_mask
 from .local_attention import local_attention
 from .norm import LayerNorm
 from .position import sinusoid_encoding
@@ -11,7 +14,6 @@ from .transformer import AffineDropPath, TransformerBlock, drop_path
 
 __all__ = [
     "AffineDropPath", "Conv1x1", "ConvBlock", "LayerNorm", "LocalMaskedMHCA", "MaskedConv1D",
-    "MaskedMHCA", "Scale", "TransformerBlock", "downsample_mask", "drop_path", "fast_kernels",
-    "fast_kernels_enabled", "local_attention", "pointwise_conv", "set_fast_kernels",
+    "MaskedMHCA", "Scale", "TransformerBlock", "downsample_mask", "drop_path", "local_attention",
     "sinusoid_encoding",
 ]

@@ -15,11 +15,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .conv import Conv1x1, MaskedConv1D
-from .fastpath import fast_kernels_enabled
-from .masking import apply_mask
 from .local_attention import local_attention
+from .masking import apply_mask
 from .norm import LayerNorm
-from .sliding_chunks import sliding_chunk_attention
 
 
 class MaskedMHCA(nn.Module):
@@ -88,6 +86,11 @@ class MaskedMHCA(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """x: (B, C, T); mask: (B, 1, T) bool -> (B, C, T'), (B, 1, T') with T' = T / stride."""
+        out, qx_mask = self._attend(x, mask)
+        return apply_mask(self.proj_drop(self.proj(self._merge_heads(out))), qx_mask), qx_mask
+
+    def _attend(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The attention before the output projection: (B, nh, T', hs) and the (B, 1, T') mask."""
         q, qx_mask = self.query_conv(x, mask)
         k, kv_mask = self.key_conv(x, mask)
         v, _ = self.value_conv(x, mask)
@@ -95,39 +98,25 @@ class MaskedMHCA(nn.Module):
         k = self._heads(self.key(self.key_norm(k)))
         v = self._heads(self.value(self.value_norm(v)))
         key_mask = kv_mask[:, 0, :]  # (B, T')
-
         if self.window_size > 1:
             rel_pe = self.rel_pe.view(self.n_head, self.window_size) if self.use_rel_pe else None
-            chunk = 2 * (self.window_size // 2)
-            attend = local_attention
-            if not fast_kernels_enabled() and q.shape[2] % chunk == 0:
-                attend = sliding_chunk_attention  # the original's formulation (reference path)
-            out = attend(
+            out = local_attention(
                 q * self.scale, k, v, key_mask, self.window_size, rel_pe,
                 dropout_p=self.attn_pdrop, training=self.training,
             )
         else:
-            out = self._global_attention(q, k, v, key_mask)
-
-        b, _, t, _ = out.shape
-        if fast_kernels_enabled():
-            # (B, nh, T', hs) -> (B, T', nh, hs) -> (B, T', C) -> (B, C, T') view (time-major memory)
-            out = out.transpose(1, 2).reshape(b, t, self.n_embd).transpose(1, 2)
-        else:
-            # (B, nh, T', hs) -> (B, nh, hs, T') -> (B, C, T')
-            out = out.transpose(2, 3).reshape(b, self.n_embd, t)
-        return apply_mask(self.proj_drop(self.proj(out)), qx_mask, inplace=True), qx_mask
-
-    def _global_attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, key_mask: torch.Tensor):
-        if fast_kernels_enabled():
-            return F.scaled_dot_product_attention(
+            # the fused kernel: the original's matmul-softmax-matmul in one call, on any device
+            out = F.scaled_dot_product_attention(
                 q, k, v, attn_mask=key_mask[:, None, None, :],
                 dropout_p=self.attn_pdrop if self.training else 0.0, scale=self.scale,
             )
-        att = (q * self.scale) @ k.transpose(-2, -1)  # (B, nh, T, T)
-        att = att.masked_fill(~key_mask[:, None, None, :], float("-inf"))
-        att = self.attn_drop(torch.softmax(att, dim=-1))
-        return att @ (v * key_mask[:, None, :, None].to(v.dtype))
+        return out, qx_mask
+
+    def _merge_heads(self, out: torch.Tensor) -> torch.Tensor:
+        """(B, nh, T', hs) -> (B, nh, hs, T') -> (B, C, T'), channel-major as the projection's
+        convolution takes it."""
+        b, _, t, _ = out.shape
+        return out.transpose(2, 3).reshape(b, self.n_embd, t)
 
 
 class LocalMaskedMHCA(MaskedMHCA):

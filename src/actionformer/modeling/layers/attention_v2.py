@@ -18,9 +18,7 @@ from typing import Optional, Tuple, Type
 import torch
 from torch import nn
 
-from .channels_last import depthwise_conv_tm
 from .conv import Conv1x1, MaskedConv1D, downsample_mask
-from .fastpath import fast_kernels_enabled
 from .norm import LayerNorm
 from .rope import RotaryEmbedding, apply_rotary
 from .sdpa_attention import GLOBAL_WINDOW, sdpa_attention
@@ -75,15 +73,14 @@ class MaskedMHCAv2(nn.Module):
     @staticmethod
     def _heads(x: torch.Tensor, n_head: int) -> torch.Tensor:
         b, c, t = x.shape
-        # (B, C, T) -> (B, T, C) -> (B, T, nh, hs) -> (B, nh, T, hs); no copy when x is time-major
+        # (B, C, T) -> (B, T, C) -> (B, T, nh, hs) -> (B, nh, T, hs): head channels contiguous
+        # (RoPE views them as complex pairs); no copy when x is time-major
         return x.transpose(1, 2).reshape(b, t, n_head, c // n_head).transpose(1, 2)
 
     @staticmethod
     def _depthwise(conv: MaskedConv1D, x: torch.Tensor) -> torch.Tensor:
         """The masked conv without its output masking: padded keys/values are never attended and
         padded queries are zeroed at the output, so zeroing them here would be a wasted pass."""
-        if fast_kernels_enabled():
-            return depthwise_conv_tm(x, conv.conv.weight, conv.stride)
         return conv.conv(x)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -100,16 +97,18 @@ class MaskedMHCAv2(nn.Module):
             rotations = self.rope.grid_rotations(q.shape[2], self.position_stride, q.device)
             q, k = apply_rotary(q, rotations), apply_rotary(k, rotations)
 
-        out = sdpa_attention(
-            q, k, v, window_size=self.window_size, key_valid=out_mask[:, 0, :],
-            dropout_p=self.attn_pdrop if self.training else 0.0, use_sdpa=self.use_sdpa,
-            time_major=True,
-        )  # (B, T', H, d)
-        b, t = out.shape[:2]
-        # (B, T', H, d) -> (B, T', C) -> (B, C, T') view of time-major memory
-        out = out.reshape(b, t, self.n_embd).transpose(1, 2)
+        out = self._attention(q, k, v, out_mask[:, 0, :])  # (B, C, T')
         out = self.proj_drop(self.proj(out)) * out_mask.to(out.dtype)
         return out, out_mask
+
+    def _attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, key_valid: torch.Tensor) -> torch.Tensor:
+        """Heads (B, H, T', d) -> attention output (B, C, T'), channel-major for the projection."""
+        out = sdpa_attention(
+            q, k, v, window_size=self.window_size, key_valid=key_valid,
+            dropout_p=self.attn_pdrop if self.training else 0.0, use_sdpa=self.use_sdpa,
+        )  # (B, H, T', d)
+        b, _, t, _ = out.shape
+        return out.transpose(2, 3).reshape(b, self.n_embd, t)
 
 
 def _check_sizes(n_embd: int, n_head: int, n_kv_head: int, window_size: int, stride: int) -> None:

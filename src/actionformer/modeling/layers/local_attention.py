@@ -1,4 +1,6 @@
-"""Sliding-window (banded) attention with memory linear in the sequence length.
+"""Sliding-window (banded) attention with memory linear in the sequence length: the one
+implementation of the banded maths (the v1 attention calls it, and so does ``sdpa_attention``
+for windowed v2 attention).
 
 Query t attends to keys t - w .. t + w (w = window_size // 2) that lie inside the sequence and are
 valid. The sequence is cut into blocks of ``block`` queries; each block is scored against the
@@ -52,12 +54,15 @@ def local_attention(
     dropout_p: float = 0.0,
     training: bool = False,
     block: Optional[int] = None,
+    query_mask: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
     """Banded attention.
 
     q, k, v: (B, H, T, D), q already scaled; key_mask: (B, T) bool, True = valid;
     rel_pe: optional (H, window_size) additive bias by relative offset -w..w.
     Returns (B, H, T, D). Rows of invalid queries are zero, as in the original release.
+    ``query_mask`` (B, T) bool: valid queries when they differ from the valid keys; then rows
+    that see no valid key are zero too (with one mask a valid query always sees itself).
     """
     bsz, n_head, seq_len, head_dim = q.shape
     w = window_size // 2
@@ -68,8 +73,10 @@ def local_attention(
 
     key_valid = F.pad(key_mask, (w, w + padded - seq_len), value=False)  # (B, padded + 2w)
     key_valid = _windows(key_valid.unsqueeze(-1), num_blocks, block, span).squeeze(-1)  # (B, nb, span)
-    query_valid = F.pad(key_mask, (0, padded - seq_len), value=False).view(bsz, 1, num_blocks, block, 1)
-    every_query_valid = padded == seq_len and mask_is_full(key_mask)
+    own_mask = query_mask is None
+    query_mask = key_mask if own_mask else query_mask
+    query_valid = F.pad(query_mask, (0, padded - seq_len), value=False).view(bsz, 1, num_blocks, block, 1)
+    every_query_valid = own_mask and padded == seq_len and mask_is_full(key_mask)
     bias = rel_pe_bias(rel_pe, block, w)[None, :, None] if rel_pe is not None else None
     band = band_mask(block, w, q.device)
 
@@ -82,7 +89,10 @@ def local_attention(
         scores = scores.masked_fill(~allowed[:, None], torch.finfo(scores.dtype).min)
         probs = torch.softmax(scores, dim=-1)
         if not every_query_valid:
-            probs = probs * query_valid[:, :, b0:b1].to(scores.dtype)
+            keep = query_valid[:, :, b0:b1]
+            if not own_mask:
+                keep = keep & allowed.any(dim=-1)[:, None, :, :, None]
+            probs = probs * keep.to(scores.dtype)
         if dropout_p > 0.0 and training:
             probs = F.dropout(probs, dropout_p, training=True)
         return probs.view(bsz * n_head, b1 - b0, block, span)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-
-from .fastpath import fast_kernels_enabled
 
 
 class LayerNorm(nn.Module):
-    """LayerNorm over C for inputs of shape (B, C, T); parameters shaped (1, C, 1) as the original."""
+    """LayerNorm over C for inputs of shape (B, C, T); parameters shaped (1, C, 1) as the original.
+
+    Computed as the original does, on the (B, C, T) layout itself: a fused ``F.layer_norm``
+    would need a (B, T, C) view, which it copies whenever the memory is channel-major (the
+    layout cuDNN's convolutions give and take). The CPU kernels keep time-major memory and use
+    the fused kernel (``actionformer.modeling.kernels``).
+    """
 
     def __init__(self, num_channels: int, eps: float = 1e-5, affine: bool = True) -> None:
         super().__init__()
@@ -24,14 +27,12 @@ class LayerNorm(nn.Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 3 or x.shape[1] != self.num_channels:
             raise ValueError(f"LayerNorm expects (B, {self.num_channels}, T), got {tuple(x.shape)}")
-        if fast_kernels_enabled():
-            weight = self.weight.view(-1) if self.affine else None
-            bias = self.bias.view(-1) if self.affine else None
-            # (B, C, T) -> (B, T, C) view, fused kernel, -> (B, C, T) view
-            return F.layer_norm(x.transpose(1, 2), (self.num_channels,), weight, bias, self.eps).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_input(x)
         mu = x.mean(dim=1, keepdim=True)
         centred = x - mu
         var = (centred * centred).mean(dim=1, keepdim=True)

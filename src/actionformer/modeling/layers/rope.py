@@ -65,6 +65,8 @@ class RotaryEmbedding(nn.Module):
 def apply_rotary(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
     """(..., T, d) real times (T, d/2) complex rotations; half precision is computed in float32."""
     wide = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+    if wide.stride(-1) != 1:  # complex pairs must be adjacent (heads of channel-major memory)
+        wide = wide.contiguous()
     # (..., T, d) -> (..., T, d/2, 2) -> complex (..., T, d/2); a view when no cast was needed
     pairs = torch.view_as_complex(wide.unflatten(-1, (-1, 2)))
     rotated = pairs * rotations.to(pairs.dtype)

@@ -8,9 +8,7 @@ import torch
 from torch import nn
 
 from .attention import MaskedMHCA
-from .channels_last import max_pool_tm
 from .conv import Conv1x1
-from .fastpath import fast_kernels_enabled
 from .masking import apply_mask
 from .norm import LayerNorm
 
@@ -34,16 +32,13 @@ class AffineDropPath(nn.Module):
         self.drop_prob = drop_prob
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if fast_kernels_enabled():
-            return x * self._factor(x)
-        return drop_path(self.scale * x, self.drop_prob, self.training)
+        return x * self._factor(x)
 
     def add_to(self, residual: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """``residual + self(x)``; in the fast path one pass over x (the scale, the kept-sample
-        mask and the 1 / keep_prob rescaling are folded into one (B, C, 1) factor first)."""
-        if fast_kernels_enabled():
-            return torch.addcmul(residual, x, self._factor(x))
-        return residual + self(x)
+        """``residual + self(x)`` in one pass over x (the scale, the kept-sample mask and the
+        1 / keep_prob rescaling are folded into one (B, C, 1) factor first): the original's
+        ``drop_path(scale * x)`` made three, on any device."""
+        return torch.addcmul(residual, x, self._factor(x))
 
     def _factor(self, x: torch.Tensor) -> torch.Tensor:
         if self.drop_prob == 0.0 or not self.training:
@@ -62,12 +57,8 @@ def residual_add(path: nn.Module, residual: torch.Tensor, x: torch.Tensor) -> to
 
 
 class SkipPool(nn.MaxPool1d):
-    """The max-pooled skip connection of a downsampling block (time-major in the fast path)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if fast_kernels_enabled():
-            return max_pool_tm(x, self.kernel_size, self.stride, self.padding)
-        return super().forward(x)
+    """The max-pooled skip connection of a downsampling block (its own class so that the CPU
+    kernels can recognise it and pool time-major memory in place)."""
 
 
 class TransformerBlock(nn.Module):
@@ -119,35 +110,11 @@ class TransformerBlock(nn.Module):
             self.drop_path_attn = nn.Identity()
             self.drop_path_mlp = nn.Identity()
 
-    # without autograd, long sequences run the MLP in chunks of this many steps: its hidden layer
-    # (4x wider than the block) is the largest activation of the model
-    inference_chunk: int = 4096
-
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         out, out_mask = self.attn(self.ln1(x), mask)
-        # the pooled skip is a fresh tensor, the identity skip is x itself (kept by ln1's backward)
-        skip = apply_mask(self.pool_skip(x), out_mask, inplace=not isinstance(self.pool_skip, nn.Identity))
+        skip = apply_mask(self.pool_skip(x), out_mask)
         out = residual_add(self.drop_path_attn, skip, out)
-        return residual_add(self.drop_path_mlp, out, apply_mask(self._mlp(out), out_mask, inplace=True)), out_mask
+        return residual_add(self.drop_path_mlp, out, apply_mask(self._mlp(out), out_mask)), out_mask
 
     def _mlp(self, x: torch.Tensor) -> torch.Tensor:
-        t = x.shape[-1]
-        if torch.is_grad_enabled() or not fast_kernels_enabled():
-            return self.mlp(self.ln2(x))
-        if t <= self.inference_chunk:
-            return self._mlp_inference(self.ln2(x))
-        # the MLP and its layer norm act on each time step alone, so chunking over T is exact
-        step = self.inference_chunk
-        return torch.cat([self._mlp_inference(self.ln2(x[..., s : s + step])) for s in range(0, t, step)], dim=-1)
-
-    def _mlp_inference(self, x: torch.Tensor) -> torch.Tensor:
-        """self.mlp(x) without autograd, the GELU in place on the hidden layer (the model's
-        largest activation: one allocation of it instead of two)."""
-        hidden, act = self.mlp[0](x), self.mlp[1]
-        if type(act) is nn.GELU:
-            hidden = torch.ops.aten.gelu_(hidden, approximate=act.approximate)
-        else:
-            hidden = act(hidden)
-        for layer in self.mlp[2:]:
-            hidden = layer(hidden)
-        return hidden
+        return self.mlp(self.ln2(x))

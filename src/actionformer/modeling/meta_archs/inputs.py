@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 import torch
-
-from ..layers.fastpath import fast_kernels_enabled
 
 
 @dataclass
@@ -60,27 +58,64 @@ def padded_length(length: int, max_seq_len: int, max_div_factor: int) -> int:
     return -(-length // max_div_factor) * max_div_factor
 
 
-def shortest_equivalent_length(length: int, original_length: int, stride: int) -> int:
+def padding_per_level(length: int, padded: int, strides: Sequence[int]) -> List[int]:
+    """Padded steps after the valid ones at every level, for ``length`` valid steps padded to
+    ``padded`` (a multiple of every stride): the level of stride s keeps steps 0, s, 2s, ... of
+    the mask, so its valid steps are ceil(length / s) of its padded / s."""
+    return [padded // s - -(-length // s) for s in strides]
+
+
+def shortest_equivalent_length(length: int, original_length: int, strides: Sequence[int], reach: int) -> int:
     """The shortest padded length that gives the same predictions as ``original_length``.
 
-    Padded steps are not inert: after a layer norm they hold its bias, and a k-conv at the last
-    valid step reads them (where a sequence without padding reads zeros). So predictions on
-    valid steps depend on *whether* each pyramid level has padding after the valid steps, not
-    on how much. Padding one whole top-level step (``stride``) past the valid length gives every
-    level padding, like the original whenever it pads at least that much; otherwise the
-    original's length is already the shortest multiple of ``stride``.
+    Padded steps are not inert, but they are uniform: every layer zeroes its output there (the
+    mask), and a layer norm turns those zeros into its bias, the same vector at every padded
+    step; attention never reads them (padded keys are masked). So a layer's output at a valid
+    step differs from an unpadded sequence's only where its kernel reads past the last valid
+    step, i.e. within ``reach`` steps of it (``reach``: kernel_size // 2 of the widest kernel,
+    convolution or max-pool, of the model), and there it depends on how many of those steps are
+    padding (the uniform vector) rather than outside the sequence (the convolution's zeros).
+
+    Hence: predictions on valid steps depend on the padding only through min(p_l, reach) at every
+    level, p_l its padded steps after the valid ones (see :func:`padding_per_level`). Padding to
+    L gives the original's predictions iff min(p_l(L), reach) == min(p_l(original), reach) at
+    every level. p_l grows with L, so the shortest such L (a multiple of the top stride) is found
+    by counting up from the valid length; at the latest at ceil(length / S) S + reach S (S the
+    top stride) every level has at least ``reach`` padded steps, and the search stops at the
+    original's length in any case.
     """
-    return min(original_length, -(-length // stride) * stride + stride)
+    top = max(strides)
+    wanted = [min(p, reach) for p in padding_per_level(length, original_length, strides)]
+    candidate = -(-length // top) * top
+    while candidate < original_length:
+        have = [min(p, reach) for p in padding_per_level(length, candidate, strides)]
+        if have == wanted:
+            return candidate
+        candidate += top
+    return original_length
+
+
+def kernel_reach(model: torch.nn.Module) -> int:
+    """kernel_size // 2 (times the dilation) of the model's widest convolution or max-pool: how
+    far past a valid step any layer reads (at least 1)."""
+    reach = 1
+    for module in model.modules():
+        if isinstance(module, torch.nn.Conv1d):
+            reach = max(reach, module.dilation[0] * (module.kernel_size[0] // 2))
+        elif isinstance(module, torch.nn.MaxPool1d):
+            kernel = module.kernel_size if isinstance(module.kernel_size, int) else module.kernel_size[0]
+            reach = max(reach, kernel // 2)
+    return reach
 
 
 @torch.no_grad()
 def batch_videos(
-    video_list: Sequence[Dict[str, Any]], length: int, device: torch.device, time_major: Optional[bool] = None
+    video_list: Sequence[Dict[str, Any]], length: int, device: torch.device, time_major: bool = False
 ):
     """Zero-pad every video's (C, T) features to ``length``: feats (B, C, length), masks (B, 1, length).
 
-    ``time_major`` (default: with the fast kernels, on the CPU) stores padded feats as (B, T, C)
-    memory.
+    ``time_major`` stores padded feats as (B, T, C) memory (the CPU kernels' layout, see
+    ``actionformer.modeling.kernels``); by default they are contiguous (B, C, T).
     """
     lengths = [v["feats"].shape[-1] for v in video_list]
     for i, (video, t) in enumerate(zip(video_list, lengths)):
@@ -92,14 +127,12 @@ def batch_videos(
     first = video_list[0]["feats"]
     lens = torch.as_tensor(lengths, device=device)
     masks = (torch.arange(length, device=device)[None, :] < lens[:, None]).unsqueeze(1)  # (B, 1, length)
-    if time_major is None:
-        time_major = fast_kernels_enabled() and device.type == "cpu"
     if len(video_list) == 1 and lengths[0] == length:
-        # no padding needed: no copy (the fast path's first convolution reads the (C, T) memory
+        # no padding needed: no copy (the CPU kernels' first convolution reads the (C, T) memory
         # in place, run by run, see winograd_conv3, rather than hold a time-major copy)
         return first.to(device).unsqueeze(0), masks
     if time_major:
-        # (B, T, C) memory seen as (B, C, T): the fast kernels' layout, so the first layer needs
+        # (B, T, C) memory seen as (B, C, T): the CPU kernels' layout, so the first layer needs
         # no reordering copy
         feats = first.new_zeros((len(video_list), length, first.shape[0]), device=device).transpose(1, 2)
     else:

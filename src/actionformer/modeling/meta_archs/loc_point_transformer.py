@@ -8,13 +8,15 @@ import torch
 import torch.distributed as dist
 
 from actionformer.config.schema import OURS, Key
-from actionformer.config.valuetypes import Registered
+from actionformer.config.valuetypes import Bool, Registered
 
 from ..backbones import BackboneSpec
-from ..heads import JoinedLevels, joined_levels_apply
+from ..kernels import time_major_batches, use_cpu_kernels
 from ..registries import ASSIGNERS, BACKBONES, CLS_LOSSES, GENERATORS, HEADS, META_ARCHS, NECKS, REG_LOSSES
 from .base import MetaArch
-from .inputs import DenseOutputs, batch_videos, check_video_list, padded_length, shortest_equivalent_length
+from .inputs import (
+    DenseOutputs, batch_videos, check_video_list, kernel_reach, padded_length, shortest_equivalent_length,
+)
 
 IntOrList = Union[int, Sequence[int]]
 
@@ -52,7 +54,10 @@ class LocPointTransformer(MetaArch):
     ``forward(video_list)`` returns ``{'cls_loss', 'reg_loss', 'final_loss'}`` in training mode
     and, in eval mode, one ``{'video_id', 'segments' (K, 2) s, 'scores' (K,), 'labels' (K,)}``
     per video. The constructor takes the original release's ``model`` config keys, plus
-    ``backbone``: options for the backbone (see ``BackboneSpec.options``).
+    ``backbone``: options for the backbone (see ``BackboneSpec.options``), and ``cpu_kernels``:
+    whether layers run the CPU kernels of ``actionformer.modeling.kernels`` on CPU inputs
+    (decided here, once per model; on other devices, or with ``cpu_kernels=False`` — the
+    original-style reference model — every layer runs its standard formulation).
 
     A subclass changes one step by overriding it: ``build_heads`` / ``run_heads`` (the heads),
     ``assign_targets`` (which ground truth each point learns), ``compute_losses`` (the loss
@@ -71,6 +76,11 @@ class LocPointTransformer(MetaArch):
         Key("train_cfg.reg_loss_type", Registered(f"{_REGISTRIES}:REG_LOSSES"), "diou",
             "Registered regression loss on the centre-anchored offsets (`diou`, the original's; "
             "`giou`).", origin=OURS),
+        Key("model.cpu_kernels", Bool(), True,
+            "Run the CPU kernels of `modeling/kernels` (Winograd convolutions, joined heads, "
+            "time-major memory) on CPU inputs; same results up to rounding. false = the standard "
+            "formulation everywhere (the original-style reference). Other devices always run the "
+            "standard one.", origin=OURS),
     )
 
     def __init__(
@@ -101,6 +111,7 @@ class LocPointTransformer(MetaArch):
         train_cfg: Dict[str, Any],
         test_cfg: Dict[str, Any],
         backbone: Optional[Dict[str, Any]] = None,
+        cpu_kernels: bool = True,
     ) -> None:
         super().__init__()
         num_levels = backbone_arch[-1] + 1
@@ -149,6 +160,11 @@ class LocPointTransformer(MetaArch):
         # an EMA of the number of positive points normalises the losses (stable for small batches)
         self.loss_normalizer = float(train_cfg["init_loss_norm"])
         self.loss_normalizer_momentum = 0.9
+        # how far past a valid step any layer reads: what the shortened padding must preserve
+        self.kernel_reach = kernel_reach(self)
+        self.cpu_kernels = bool(cpu_kernels)
+        if self.cpu_kernels:
+            use_cpu_kernels(self)
 
     def build_heads(self, fpn_dim: int, head_dim: int, num_layers: int, kernel_size: int, with_ln: bool) -> None:
         """``self.cls_head`` and ``self.reg_head`` (the original's parameter names)."""
@@ -178,22 +194,24 @@ class LocPointTransformer(MetaArch):
         check_video_list(video_list, self.training)
         if self.training:
             length = self.train_length([v["feats"].shape[-1] for v in video_list])
-            feats, masks = batch_videos(video_list, length, self.device)
+            feats, masks = self._batch(video_list, length)
             out = self.forward_dense(feats, masks)
             gt_segments = [v["segments"].to(self.device) for v in video_list]
             gt_labels = [v["labels"].to(self.device) for v in video_list]
             return self.losses(out, gt_segments, gt_labels)
         return self.inference(video_list)
 
+    def _batch(self, videos: Sequence[Dict[str, Any]], length: int):
+        device = self.device
+        return batch_videos(videos, length, device, time_major=self.cpu_kernels and time_major_batches(device))
+
     def forward_dense(self, feats: torch.Tensor, masks: torch.Tensor) -> DenseOutputs:
         """Batched features (B, C, T) and masks (B, 1, T) -> per-level dense predictions."""
         level_feats, level_masks = self.backbone(feats, masks)
         fpn_feats, fpn_masks = self.neck(level_feats, level_masks)
         points = self.point_generator(fpn_feats)
-        # both heads read the same levels: join them once (when the heads run joined at all)
-        joined = JoinedLevels.join(fpn_feats, fpn_masks) if joined_levels_apply(fpn_feats) else None
-        cls_logits = self.cls_head(fpn_feats, fpn_masks, joined)  # per level (B, num_classes, T_l)
-        offsets = self.reg_head(fpn_feats, fpn_masks, joined)  # per level (B, 2, T_l)
+        cls_logits = self.cls_head(fpn_feats, fpn_masks)  # per level (B, num_classes, T_l)
+        offsets = self.reg_head(fpn_feats, fpn_masks)  # per level (B, 2, T_l)
         return DenseOutputs(
             points=points,
             cls_logits=[x.permute(0, 2, 1) for x in cls_logits],  # (B, T_l, num_classes)
@@ -261,7 +279,7 @@ class LocPointTransformer(MetaArch):
     def train_length(self, lengths: Sequence[int]) -> int:
         """Padded length of a training batch: the original pads to max_seq_len; we pad less
         when every video is shorter, with identical losses (``shortest_equivalent_length``)."""
-        return shortest_equivalent_length(max(lengths), self.max_seq_len, self.backbone.strides[-1])
+        return shortest_equivalent_length(max(lengths), self.max_seq_len, self.backbone.strides, self.kernel_reach)
 
     def inference_length(self, length: int) -> int:
         """Padded length of one video at inference: the original's (max_seq_len, or beyond it
@@ -271,7 +289,7 @@ class LocPointTransformer(MetaArch):
         original = padded_length(length, self.max_seq_len, self.max_div_factor)
         if self.use_abs_pe and length > self.max_seq_len:
             return original
-        return shortest_equivalent_length(length, original, self.backbone.strides[-1])
+        return shortest_equivalent_length(length, original, self.backbone.strides, self.kernel_reach)
 
     @torch.no_grad()
     def inference(self, video_list: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -285,7 +303,7 @@ class LocPointTransformer(MetaArch):
         results: List[Optional[Dict[str, Any]]] = [None] * len(video_list)
         for length, indices in groups.items():
             videos = [video_list[i] for i in indices]
-            feats, masks = batch_videos(videos, length, self.device)
+            feats, masks = self._batch(videos, length)
             out = self.forward_dense(feats, masks)
             for b, (i, video) in enumerate(zip(indices, videos)):
                 results[i] = detect(

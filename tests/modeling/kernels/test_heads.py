@@ -1,4 +1,5 @@
-"""Heads: the joined-levels fast path equals running each pyramid level alone."""
+"""CPU heads: the joined levels give what running each pyramid level alone gives, for any
+kernel size (the separators are as wide as the kernels' reach)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from actionformer.modeling.heads import ClsHead, JoinedLevels, RegHead
-from actionformer.modeling.layers import fast_kernels
+
+from actionformer.modeling.heads import ClsHead, RegHead
+from actionformer.modeling.kernels import use_cpu_kernels
+from actionformer.modeling.kernels.heads import CpuClsHead, CpuRegHead, JoinedLevels
 
 
 def pyramid(lengths=(40, 20, 10, 5), valid=(33, 20), channels=32, seed=0):
@@ -21,18 +24,27 @@ def pyramid(lengths=(40, 20, 10, 5), valid=(33, 20), channels=32, seed=0):
     return feats, masks
 
 
-def heads(channels=32, act_layer=nn.ReLU, with_ln=True):
+def heads(channels=32, act_layer=nn.ReLU, with_ln=True, kernel_size=3):
+    """The CPU variants of a classification and a regression head."""
     torch.manual_seed(0)
-    cls = ClsHead(channels, channels, num_classes=5, with_ln=with_ln, act_layer=act_layer)
-    reg = RegHead(channels, channels, fpn_levels=4, with_ln=with_ln, act_layer=act_layer)
+    cls = ClsHead(channels, channels, num_classes=5, with_ln=with_ln, act_layer=act_layer, kernel_size=kernel_size)
+    reg = RegHead(channels, channels, fpn_levels=4, with_ln=with_ln, act_layer=act_layer, kernel_size=kernel_size)
     for p in list(cls.parameters()) + list(reg.parameters()):  # away from the init
         p.data.add_(torch.randn_like(p) * 0.1)
+    use_cpu_kernels(cls), use_cpu_kernels(reg)
+    assert isinstance(cls, CpuClsHead) and isinstance(reg, CpuRegHead)
     return cls, reg
+
+
+def standard(head, feats, masks):
+    """The standard (per-level) forward of a converted head, on its parameters."""
+    parent = ClsHead if isinstance(head, ClsHead) else RegHead
+    return parent.forward(head, feats, masks)
 
 
 def test_join_places_levels_with_zero_separators():
     feats, masks = pyramid()
-    joined = JoinedLevels.join(feats, masks)
+    joined = JoinedLevels.join(feats, masks, gap=1)
     assert joined.spans == [(0, 40), (41, 20), (62, 10), (73, 5)]
     assert joined.x.shape[-1] % 4 == 0 and joined.x.shape[-1] >= 78
     for (s, t), x, m in zip(joined.spans, feats, masks):
@@ -44,20 +56,27 @@ def test_join_places_levels_with_zero_separators():
     assert [p.shape[-1] for p in joined.split(joined.x)] == [40, 20, 10, 5]
 
 
+def test_wider_gaps_separate_levels_by_that_many_zero_steps():
+    feats, masks = pyramid()
+    joined = JoinedLevels.join(feats, masks, gap=2)
+    assert joined.spans == [(0, 40), (42, 20), (64, 10), (76, 5)]
+    assert torch.equal(joined.separators[:6], torch.tensor([40, 41, 62, 63, 74, 75]))
+    assert JoinedLevels.join(feats, masks, gap=0).spans == [(0, 40), (40, 20), (60, 10), (70, 5)]
+
+
+@pytest.mark.parametrize("kernel_size", [1, 3, 5])
 @pytest.mark.parametrize("grad", [False, True], ids=["no_grad", "autograd"])
 @pytest.mark.parametrize(
     "act_layer, with_ln",
     [(nn.ReLU, True), (nn.Sigmoid, True), (nn.ReLU, False)],
     ids=["relu-ln", "sigmoid-ln", "relu-no-ln"],  # separators zeroed before / after the activation, or by the mask
 )
-def test_joined_heads_equal_per_level_heads(grad, act_layer, with_ln):
-    cls, reg = heads(act_layer=act_layer, with_ln=with_ln)
+def test_joined_heads_equal_per_level_heads(grad, act_layer, with_ln, kernel_size):
+    cls, reg = heads(act_layer=act_layer, with_ln=with_ln, kernel_size=kernel_size)
     feats, masks = pyramid()
     with torch.set_grad_enabled(grad):
-        with fast_kernels(True):
-            fast = cls(feats, masks) + reg(feats, masks)
-        with fast_kernels(False):
-            reference = cls(feats, masks) + reg(feats, masks)
+        fast = cls(feats, masks) + reg(feats, masks)
+        reference = standard(cls, feats, masks) + standard(reg, feats, masks)
     assert len(fast) == len(reference) == 8
     for ours, theirs in zip(fast, reference):
         assert ours.shape == theirs.shape
@@ -86,15 +105,3 @@ def test_separators_keep_levels_independent():
             assert (a - b).abs().max() > 1e-2
         else:
             torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
-
-
-def test_heads_share_one_join():
-    """The meta-architecture joins the levels once for both heads; the outputs are the same."""
-    cls, reg = heads()
-    feats, masks = pyramid()
-    joined = JoinedLevels.join(feats, masks)
-    with torch.no_grad():
-        shared = cls(feats, masks, joined) + reg(feats, masks, joined)
-        alone = cls(feats, masks) + reg(feats, masks)
-    for a, b in zip(shared, alone):
-        assert torch.equal(a, b)

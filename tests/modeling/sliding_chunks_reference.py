@@ -1,6 +1,6 @@
 """The original release's formulation of local attention (Longformer-style sliding chunks).
 
-Kept as the reference path (``fast_kernels(False)``) so benchmarks compare against the original's
+A test helper: parity tests compare our banded attention against the original's
 way of computing the same thing: overlapping chunks of 2w queries x 2w keys, rearranged into
 (T, 2w + 1) diagonals, with out-of-sequence keys at -inf and invalid keys at -1e4. Needs T to be
 a multiple of 2w (w = window_size // 2), as the original does.

@@ -1,7 +1,7 @@
 """Depthwise convolution and max-pool on (B, C, T) tensors stored time-major ((B, T, C) memory).
 
 Layer norm and 1x1 convolutions are fastest on time-major memory (``F.layer_norm`` and
-``F.linear`` on a (B, T, C) view need no copy), so our fast path keeps activations in that
+``F.linear`` on a (B, T, C) view need no copy), so the CPU kernels keep activations in that
 layout between layers. Seen as (B, C, 1, T), such a tensor is exactly a channels-last image,
 which the CPU's oneDNN (and cuDNN) kernels take natively: the depthwise convolutions and the
 skip max-pool run as their 2-D versions on that view, forward and backward, with no reordering

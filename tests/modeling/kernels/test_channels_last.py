@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from actionformer.modeling.layers.channels_last import depthwise_conv_tm, max_pool_tm
+from actionformer.modeling.kernels.channels_last import depthwise_conv_tm, max_pool_tm
 
 CASES = [(t, k, s) for t in (1, 2, 4, 5, 8, 9, 16) for k, s in ((3, 1), (3, 2), (5, 1), (5, 2), (5, 4)) if t % s == 0]
 
