@@ -41,9 +41,18 @@ def test_flat_and_nested_backbone_option_must_agree():
     assert problems == ["model.use_rope: set to true here and to false as model.backbone.use_rope; keep one"]
 
 
-def test_flat_option_of_an_unselected_backbone_is_an_unknown_key():
-    with pytest.raises(ConfigurationError, match="model.use_rope: unknown key"):
+def test_flat_option_of_an_unselected_backbone_names_its_owner():
+    with pytest.raises(ConfigurationError) as err:
         config_from_dict({"model": {"use_rope": True}})
+    assert err.value.problems == [
+        "model.use_rope: an option of the backbone 'convTransformerv2' (model.backbone.use_rope), which "
+        "this config does not select; select it or remove the key"]
+
+
+def test_empty_registry_is_described():
+    with pytest.raises(ConfigurationError) as err:
+        config_from_dict({"test_cfg": {"filters": ["merge"]}})
+    assert "none yet: a module in custom_imports may register one" in err.value.problems[0]
 
 
 def test_selected_components_follow_the_config():

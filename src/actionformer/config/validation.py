@@ -109,6 +109,14 @@ def _not_selected(path: str, value: Any) -> Optional[str]:
 
 
 def _unknown_key_hint(name: str, section: str, known: Dict[str, Key], schema: Sequence[Key]) -> str:
+    if section == "model":  # the flat spelling of a backbone option (model.use_rope)
+        from .components import declared_elsewhere
+
+        owners = declared_elsewhere(f"model.backbone.{name}")
+        if owners:
+            kind, owner, _ = owners[0]
+            return (f"an option of the {kind} '{owner}' (model.backbone.{name}), which this config does "
+                    f"not select; select it or remove the key")
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     if close:
         return f"unknown key; did you mean '{close[0]}'?"

@@ -266,4 +266,5 @@ class Registered(ValueType):
 
     def describe(self) -> str:
         registry = self.registry
-        return f"a registered {registry.kind} (" + " | ".join(f'"{n}"' for n in registry.names()) + ")"
+        names = " | ".join(f'"{n}"' for n in registry.names())
+        return f"a registered {registry.kind} ({names or 'none yet: a module in custom_imports may register one'})"
