@@ -12,19 +12,12 @@ from ..layers.attention_v2 import MaskedMHCAv2
 from ..layers.conv import MaskedConv1D
 from ..layers.sdpa_attention import sdpa_attention
 from .channels_last import depthwise_conv_tm
-from .dispatch import cpu_variant, runs_here
+from .dispatch import CpuVariant, cpu_variant, runs_here
 from .masking import mask_fresh
 
 
 @cpu_variant(MaskedMHCA)
-class CpuMaskedMHCA(MaskedMHCA):
-    @staticmethod
-    def supports(module: MaskedMHCA) -> bool:
-        return True
-
-    def prepare(self) -> None:
-        pass
-
+class CpuMaskedMHCA(CpuVariant, MaskedMHCA):
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         if not runs_here(x):
             return super().forward(x, mask)
@@ -36,14 +29,7 @@ class CpuMaskedMHCA(MaskedMHCA):
 
 
 @cpu_variant(MaskedMHCAv2)
-class CpuMaskedMHCAv2(MaskedMHCAv2):
-    @staticmethod
-    def supports(module: MaskedMHCAv2) -> bool:
-        return True
-
-    def prepare(self) -> None:
-        pass
-
+class CpuMaskedMHCAv2(CpuVariant, MaskedMHCAv2):
     @staticmethod
     def _depthwise(conv: MaskedConv1D, x: torch.Tensor) -> torch.Tensor:
         if not runs_here(x):

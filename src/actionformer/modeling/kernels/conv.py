@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from ..layers.conv import Conv1x1, MaskedConv1D, downsample_mask
 from ..layers.masking import mask_is_full
 from .channels_last import depthwise_conv_tm
-from .dispatch import cpu_variant, runs_here
+from .dispatch import CpuVariant, cpu_variant, runs_here
 from .masking import mask_fresh
 from .tap_products import tap_products_conv
 from .winograd import winograd_applies, winograd_conv3
@@ -46,7 +46,7 @@ def _kernel_for(conv: torch.nn.Conv1d, stride: int) -> str:
 
 
 @cpu_variant(MaskedConv1D)
-class CpuMaskedConv1D(MaskedConv1D):
+class CpuMaskedConv1D(CpuVariant, MaskedConv1D):
     """MaskedConv1D with its kernel picked once, at conversion, from the layer's shape."""
 
     # without autograd, long sequences are convolved in chunks of this many steps (plus the
@@ -116,15 +116,12 @@ class CpuMaskedConv1D(MaskedConv1D):
 
 
 @cpu_variant(Conv1x1)
-class CpuConv1x1(Conv1x1):
+class CpuConv1x1(CpuVariant, Conv1x1):
     """Conv1x1 as one matrix product, time-major output (what layer norm and the next 1x1 want)."""
 
     @staticmethod
     def supports(module: Conv1x1) -> bool:
         return module.groups == 1 and module.stride[0] == 1 and module.dilation[0] == 1
-
-    def prepare(self) -> None:
-        pass
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not runs_here(x):

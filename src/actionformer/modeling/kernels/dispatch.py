@@ -21,6 +21,19 @@ _VARIANTS: Dict[type, type] = {}
 V = TypeVar("V", bound=type)
 
 
+class CpuVariant:
+    """Mixin with the defaults of a CPU variant (listed first among its bases): every layer of
+    the standard class qualifies, and there is nothing to settle at conversion."""
+
+    @staticmethod
+    def supports(module: nn.Module) -> bool:
+        """Whether ``module``'s static settings suit the kernel (checked once, at build time)."""
+        return True
+
+    def prepare(self) -> None:
+        """Settle, once after conversion, what the kernel needs (e.g. which convolution kernel)."""
+
+
 def cpu_variant(standard: type) -> Callable[[V], V]:
     """Class decorator: register the decorated class as the CPU variant of ``standard``."""
 

@@ -7,18 +7,11 @@ import torch
 import torch.nn.functional as F
 
 from ..layers.norm import LayerNorm
-from .dispatch import cpu_variant, runs_here
+from .dispatch import CpuVariant, cpu_variant, runs_here
 
 
 @cpu_variant(LayerNorm)
-class CpuLayerNorm(LayerNorm):
-    @staticmethod
-    def supports(module: LayerNorm) -> bool:
-        return True
-
-    def prepare(self) -> None:
-        pass
-
+class CpuLayerNorm(CpuVariant, LayerNorm):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not runs_here(x):
             return super().forward(x)

@@ -11,18 +11,15 @@ from torch import nn
 from ..layers.transformer import SkipPool, TransformerBlock, residual_add
 from ..layers.masking import apply_mask
 from .channels_last import max_pool_tm
-from .dispatch import cpu_variant, runs_here
+from .dispatch import CpuVariant, cpu_variant, runs_here
 from .masking import mask_fresh
 
 
 @cpu_variant(SkipPool)
-class CpuSkipPool(SkipPool):
+class CpuSkipPool(CpuVariant, SkipPool):
     @staticmethod
     def supports(module: SkipPool) -> bool:
         return module.dilation == 1 and not module.ceil_mode and not module.return_indices
-
-    def prepare(self) -> None:
-        pass
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not runs_here(x):
@@ -31,17 +28,10 @@ class CpuSkipPool(SkipPool):
 
 
 @cpu_variant(TransformerBlock)
-class CpuTransformerBlock(TransformerBlock):
+class CpuTransformerBlock(CpuVariant, TransformerBlock):
     # without autograd, long sequences run the MLP in chunks of this many steps: its hidden layer
     # (4x wider than the block) is the largest activation of the model
     inference_chunk: int = 4096
-
-    @staticmethod
-    def supports(module: TransformerBlock) -> bool:
-        return True
-
-    def prepare(self) -> None:
-        pass
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         if not runs_here(x):
