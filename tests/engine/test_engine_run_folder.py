@@ -43,7 +43,9 @@ def test_overwrite_removes_the_old_files_only_when_the_folder_is_created(tmp_pat
     (old / "last.pth.tar").write_text("old")
     plan = _plan(tmp_path, overwrite=True)
     assert (old / "last.pth.tar").exists()  # planning removes nothing
-    assert not create_run_folder(plan)  # the folder existed: not this run's to remove later
+    # the old run is gone once the folder is made anew: the new folder is this run's own (to
+    # remove again if the new run fails before its first checkpoint)
+    assert create_run_folder(plan)
     assert old.is_dir() and list(old.iterdir()) == []
 
 
@@ -89,3 +91,61 @@ def test_a_created_folder_without_checkpoint_is_removed_after_a_failure(tmp_path
     create_run_folder(plan)
     (plan.path / "last.pth.tar").write_text("x")
     assert not remove_if_no_checkpoint(plan, created=True) and plan.path.is_dir()
+
+
+def _checkpoint(folder, name):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(b"x")
+    return folder / name
+
+
+def test_a_restart_after_resume_file_continues_from_the_newest_checkpoint(tmp_path):
+    run = tmp_path / "ckpt" / "exp_r"
+    first = _checkpoint(run, "epoch_005.pth.tar")
+    _checkpoint(run, "epoch_010.pth.tar")
+    assert _plan(tmp_path, resume=str(first)).resume_from == first  # the first attempt: as asked
+    restarted = _plan(tmp_path, resume=str(first), restarting=True)
+    assert restarted.path == run and restarted.resume_from.name != first.name
+
+
+def test_a_restart_of_an_overwrite_run_continues_its_folder(tmp_path):
+    _checkpoint(tmp_path / "ckpt" / "exp_a", "last.pth.tar")
+    plan = _plan(tmp_path, overwrite=True, restarting=True)
+    assert plan.continuing and not plan.replace and plan.resume_from.name == "last.pth.tar"
+    with pytest.raises(RunFolderError, match="cannot be combined"):
+        _plan(tmp_path, overwrite=True, resume="auto")
+
+
+def test_a_restart_without_output_continues_the_recorded_folder_only(tmp_path, monkeypatch):
+    other = tmp_path / "ckpt" / "exp_v2_2024-01-01_00-00-00"  # another config's run
+    _checkpoint(other, "last.pth.tar")
+    monkeypatch.setenv("TORCHELASTIC_RESTART_COUNT", "0")
+    fresh = _plan(tmp_path, output="", restarting=True)  # nothing recorded: a new folder
+    assert fresh.path != other and fresh.resume_from is None
+    mine = tmp_path / "ckpt" / "exp_2025-05-05_10-00-00"
+    create_run_folder(plan_run_folder(_cfg(tmp_path), CFG_NAME, "", "", False, False).__class__(mine))
+    from actionformer.engine.run_folder import record_folder
+
+    record_folder(_cfg(tmp_path), mine)
+    assert _plan(tmp_path, output="", restarting=True).path == mine
+
+
+def test_resume_auto_without_output_ignores_other_configs_folders(tmp_path):
+    _checkpoint(tmp_path / "ckpt" / "exp_v2_2030-01-01_00-00-00", "last.pth.tar")
+    own = tmp_path / "ckpt" / "exp_2024-01-01_00-00-00"
+    _checkpoint(own, "last.pth.tar")
+    assert _plan(tmp_path, output="", resume="auto").path == own
+
+
+def test_a_folder_filled_after_the_plan_is_not_shared(tmp_path):
+    plan = _plan(tmp_path)
+    _checkpoint(plan.path, "config.yaml")  # another run with the same name got there first
+    with pytest.raises(RunFolderError, match="already holds a run"):
+        create_run_folder(plan)
+
+
+def test_an_overwrite_run_that_fails_early_removes_its_new_folder(tmp_path):
+    _checkpoint(tmp_path / "ckpt" / "exp_a", "last.pth.tar")
+    plan = _plan(tmp_path, overwrite=True)
+    assert create_run_folder(plan) is True  # made anew
+    assert remove_if_no_checkpoint(plan, True) and not plan.path.exists()

@@ -100,29 +100,36 @@ def _plan_folder(cfg: Dict[str, Any], args: argparse.Namespace) -> Any:
 
 
 def _write_config(cfg: Dict[str, Any], plan: Any) -> None:
-    """The resolved config; a continued run keeps the one its folder already has."""
+    """The resolved config; a run continued from a checkpoint keeps the one its folder has."""
     import yaml
 
     from actionformer.engine.trainer import _plain
 
     target = plan.path / "config.yaml"
-    if plan.continuing and target.is_file():
+    if plan.resume_from is not None and target.is_file():
         return
     with open(target, "w", encoding="utf-8") as handle:
         yaml.safe_dump(_plain(cfg), handle, sort_keys=False)
 
 
 def _open_folder(cfg: Dict[str, Any], plan: Any) -> bool:
-    """Create the folder and write the config on rank 0; True when this run created it."""
-    from actionformer.engine.distributed import barrier, broadcast_object, is_main_process
-    from actionformer.engine.run_folder import create_run_folder
+    """Create the folder and write the config on rank 0; True when this run created it. Every
+    rank gets rank 0's outcome, so that all of them stop together on an error."""
+    from actionformer.engine.distributed import broadcast_object, is_main_process
+    from actionformer.engine.run_folder import RunFolderError, create_run_folder, record_folder
 
-    created = False
+    created, error = False, None
     if is_main_process():
-        created = create_run_folder(plan)
-        _write_config(cfg, plan)
-    barrier()
-    return bool(broadcast_object(created))
+        try:
+            created = create_run_folder(plan)
+            record_folder(cfg, plan.path)
+            _write_config(cfg, plan)
+        except RunFolderError as exc:
+            error = str(exc)
+    created, error = broadcast_object((created, error))
+    if error is not None:
+        raise RunFolderError(error)
+    return bool(created)
 
 
 def _fault_injection() -> Optional[int]:
@@ -234,9 +241,13 @@ def _run_in_folder(cfg: Dict[str, Any], plan: Any, trainer: Any, device: Any, ex
     from actionformer.data import DataError
     from actionformer.engine.distributed import get_world_size, is_main_process
     from actionformer.engine.logging import close_logger, make_tb_writer, setup_logger
-    from actionformer.engine.run_folder import remove_if_no_checkpoint
+    from actionformer.engine.run_folder import RunFolderError, remove_if_no_checkpoint
 
-    created = _open_folder(cfg, plan)
+    try:
+        created = _open_folder(cfg, plan)
+    except RunFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     logger = setup_logger(plan.path / "log.txt", is_main_process())
     trainer.tb_writer = writer = make_tb_writer(plan.path / "logs", is_main_process())
     code = 0

@@ -146,8 +146,8 @@ def config_from_dict(
 def _import_plugins(cfg: Mapping[str, Any], source: Optional[str]) -> None:
     """Import ``custom_imports`` before validation, so their components' keys are known."""
     names = cfg.get("custom_imports")
-    if not names or not isinstance(names, (list, tuple, str)):
-        return  # absent, or reported by the validator
+    if not names or not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        return  # absent, or not a list of names: reported by the validator (nothing is imported)
     from actionformer.plugins import import_custom_modules
 
     try:

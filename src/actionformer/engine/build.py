@@ -7,6 +7,7 @@ train.py / eval.py (``head_empty_cls`` filled from the training set, EMA weights
 from __future__ import annotations
 
 import datetime
+import re
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -30,7 +31,10 @@ def experiment_dir(cfg: Mapping[str, Any], config_path: str, output: Optional[st
     if output:
         return root / f"{prefix}_{output}"
     if resume_latest and root.is_dir():
-        candidates = sorted((p for p in root.glob(f"{prefix}_*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        # only this config's time-stamped folders (thumos_i3d_* would also match thumos_i3d_v2_*)
+        stamped = re.compile(re.escape(prefix) + r"_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d")
+        candidates = sorted((p for p in root.iterdir() if p.is_dir() and stamped.fullmatch(p.name)),
+                            key=lambda p: p.stat().st_mtime)
         if candidates:
             return candidates[-1]
     stamp = datetime.datetime.fromtimestamp(int(time.time())).strftime("%Y-%m-%d_%H-%M-%S")

@@ -185,7 +185,9 @@ class Trainer:
         self.bare_model.load_state_dict(ckpt.strip_module_prefix(state["state_dict"]))
         self.model_ema.module.load_state_dict(ckpt.strip_module_prefix(state.get("state_dict_ema") or state["state_dict"]))
         # the count sets the next decay; checkpoints older than it had one EMA update per step
-        self.model_ema.updates = int(state.get("ema_updates", state.get("iteration", 0)))
+        # checkpoints without the count (older ones; the original's have no iteration either)
+        done = state.get("iteration", (int(state["epoch"]) + 1) * self.iters_per_epoch)
+        self.model_ema.updates = int(state.get("ema_updates", done))
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         if self.scaler is not None and state.get("scaler"):
