@@ -441,3 +441,13 @@ def test_module_names_and_device_ids(tmp_path, monkeypatch):
 def test_custom_import_that_fails_is_a_config_error():
     with pytest.raises(ConfigurationError, match="custom_imports: could not import 'no_such_module_x'"):
         resolved("custom_imports=[no_such_module_x]")
+
+
+def test_custom_imports_given_as_a_string_is_refused_before_importing(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "plugin_not_to_run.py").write_text("raise RuntimeError('imported')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ConfigurationError, match="custom_imports: expected list"):
+        config_from_dict({"custom_imports": "plugin_not_to_run"})
+    assert "plugin_not_to_run" not in sys.modules

@@ -82,6 +82,9 @@ def test_resume_from_a_checkpoint_without_an_ema_count_counts_one_update_per_ste
     del state["ema_updates"]  # as written before the count was saved
     torch.save(state, tmp_path / "old.pth.tar")
     assert _trainer(tmp_path, resume=tmp_path / "old.pth.tar").model_ema.updates == state["iteration"] == 4
+    del state["iteration"]  # neither count: from the epochs done
+    torch.save(state, tmp_path / "older.pth.tar")
+    assert _trainer(tmp_path, resume=tmp_path / "older.pth.tar").model_ema.updates == 4
 
 
 def test_accumulation_matches_one_big_batch(tmp_path):
