@@ -59,3 +59,11 @@ def test_passive_wait_is_set_before_torch_loads_unless_the_user_chose(monkeypatc
     assert threads.prefer_passive_wait(env) and env == {"OMP_WAIT_POLICY": "PASSIVE"}
     chosen = {"GOMP_SPINCOUNT": "10000"}
     assert not threads.prefer_passive_wait(chosen) and "OMP_WAIT_POLICY" not in chosen
+
+
+def test_torchruns_own_one_thread_default_is_replaced_by_the_division(four_cpus, tmp_path):
+    # torchrun exports OMP_NUM_THREADS=1 to each of several local processes when the user set none
+    env = {"OMP_NUM_THREADS": "1", "LOCAL_WORLD_SIZE": "2"}
+    assert threads.default_num_threads(env, cgroup_path=tmp_path / "absent") == 2
+    # alone, a 1 is the user's choice
+    assert threads.default_num_threads({"OMP_NUM_THREADS": "1"}, cgroup_path=tmp_path / "absent") == 1

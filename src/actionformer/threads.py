@@ -62,10 +62,13 @@ def default_num_threads(env: Optional[Mapping[str, str]] = None, cgroup_path: Pa
 
     An explicit ``OMP_NUM_THREADS`` wins (the user chose); otherwise the usable CPUs
     (affinity, capped by the cgroup quota) divided among the local processes, at least 1.
+    torchrun itself sets ``OMP_NUM_THREADS=1`` for every process when it starts several on a
+    machine and the user set none; that ``1`` is torchrun's default, not a choice, so it is
+    replaced by the division (``--threads 1`` still asks for one thread).
     """
     env = os.environ if env is None else env
     explicit = _positive_int(env.get("OMP_NUM_THREADS"))
-    if explicit is not None:
+    if explicit is not None and not (explicit == 1 and local_processes(env) > 1):
         return explicit
     cpus = affinity_cpus()
     quota = cgroup_cpu_quota(cgroup_path)
