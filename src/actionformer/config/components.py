@@ -17,21 +17,13 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from .schema import Key, all_keys
+from .keys import BACKBONES, META_ARCHS
+from .schema import Key, all_keys, get_key, lookup
 from .valuetypes import ListOf, Registered, show
 
 # the meta-architecture's task picks the evaluator; tasks are evaluator names
 _EVALUATORS = Registered("actionformer.evaluation.evaluators:EVALUATORS")
-_META_ARCHS = Registered("actionformer.modeling.registries:META_ARCHS")
-
-
-def _lookup(cfg: Mapping[str, Any], path: str) -> Tuple[bool, Any]:
-    node: Any = cfg
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
+_META_ARCHS = Registered(META_ARCHS)
 
 
 def selector_type(key: Key) -> Optional[Registered]:
@@ -43,8 +35,9 @@ def selector_type(key: Key) -> Optional[Registered]:
 
 
 def _selected_names(key: Key, cfg: Mapping[str, Any]) -> List[str]:
-    found, value = _lookup(cfg, key.path)
-    if not found:
+    try:
+        value = lookup(cfg, key.path)
+    except KeyError:
         value = key.default if key.has_default else None
     values = value if isinstance(value, (list, tuple)) else [value]
     registry = selector_type(key).registry  # type: ignore[union-attr]
@@ -151,8 +144,8 @@ def normalize_spellings(cfg: Dict[str, Any]) -> List[str]:
 
 
 def _nest_backbone_options(cfg: Dict[str, Any], model: Dict[str, Any]) -> List[str]:
-    backbone_type = model.get("backbone_type", _default_of("model.backbone_type"))
-    backbones = Registered("actionformer.modeling.registries:BACKBONES").registry
+    backbone_type = model.get("backbone_type", get_key("model.backbone_type").default)  # type: ignore[union-attr]
+    backbones = Registered(BACKBONES).registry
     if not isinstance(backbone_type, str) or backbone_type not in backbones:
         return []
     model_keys = {k.name for k in all_keys() if k.parent == "model"}
@@ -170,13 +163,6 @@ def _nest_backbone_options(cfg: Dict[str, Any], model: Dict[str, Any]) -> List[s
                             f"model.backbone.{name}; keep one")
         nested[name] = value
     return problems
-
-
-def _default_of(path: str) -> Any:
-    for key in all_keys():
-        if key.path == path:
-            return key.default
-    return None
 
 
 def describe_components(builtin_only: bool = True) -> List[Tuple[str, str, Sequence[Key]]]:

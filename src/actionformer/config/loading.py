@@ -20,7 +20,7 @@ from .components import component_keys, merge_component_defaults, normalize_spel
 from .defaults import load_default_config
 from .errors import ConfigurationError
 from .overrides import apply_overrides
-from .schema import all_keys
+from .schema import all_keys, lookup
 from .valuetypes import show
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -170,15 +170,6 @@ def merge_defaults(cfg: Dict[str, Any], defaults: Mapping[str, Any]) -> Dict[str
     return cfg
 
 
-def _lookup(cfg: Mapping[str, Any], path: str) -> Any:
-    node: Any = cfg
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise KeyError(path)
-        node = node[part]
-    return node
-
-
 def derive_fields(cfg: Dict[str, Any]) -> List[str]:
     """Copy the derived fields into ``model`` (in place); returns the conflicts found.
 
@@ -194,7 +185,7 @@ def derive_fields(cfg: Dict[str, Any]) -> List[str]:
             continue
         source = key.vtype.source  # type: ignore[attr-defined]
         try:
-            value = _lookup(cfg, source)
+            value = lookup(cfg, source)
         except KeyError:
             continue
         if key.name in model and model[key.name] is not value and model[key.name] != value:

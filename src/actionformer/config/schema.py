@@ -9,7 +9,7 @@ one table, so they cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .valuetypes import Derived, Section, ValueType
 
@@ -92,6 +92,16 @@ def get_key(path: str) -> Optional[Key]:
     if not _BY_PATH:
         _BY_PATH.update({k.path: k for k in _table()})
     return _BY_PATH.get(path)
+
+
+def lookup(cfg: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted ``path`` of a config dict; ``KeyError(path)`` when it is absent."""
+    node: Any = cfg
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise KeyError(path)
+        node = node[part]
+    return node
 
 
 def children(section: str, keys: Optional[Sequence[Key]] = None) -> List[Key]:
