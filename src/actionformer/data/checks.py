@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from .builders import DATASETS, import_custom_modules, make_dataset
+from .features import non_finite_problem
 from .report import ERROR, WARNING, DataError, DataReport, Problem, dedupe
 
 SplitMap = Mapping[str, Sequence[str]]
@@ -62,13 +63,8 @@ def check_feature_array(feats: np.ndarray, video_id: str, file: Optional[str], i
                         downsample_rate: int = 1) -> List[Problem]:
     """Problems of one (T, C) feature array: dim, emptiness, NaN / Inf."""
     out = check_feature_shape(feats.shape, video_id, file, input_dim, downsample_rate)
-    finite = np.isfinite(feats)
-    if not finite.all():
-        n_nan, n_inf = int(np.isnan(feats).sum()), int(np.isinf(feats).sum())
-        first = int(np.argwhere(~finite)[0][0])
-        out.append(Problem(ERROR, "feature values", f"{n_nan} NaN and {n_inf} Inf values (first at step {first})",
-                           video_id, file))
-    return out
+    problem = non_finite_problem(feats, video_id, file)
+    return out + ([problem] if problem is not None else [])
 
 
 def _header_shape(ds, vid: str, paths: List[str]) -> Tuple[int, int]:

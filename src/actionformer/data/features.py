@@ -195,16 +195,23 @@ class FeatureSource:
         self._h5_handles = {}
 
 
+def non_finite_problem(arr: np.ndarray, video_id: str, path: Optional[str]) -> Optional[Problem]:
+    """The problem of an array holding NaN or Inf (counts and the first bad step), else None."""
+    finite = np.isfinite(arr)
+    if finite.all():
+        return None
+    n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+    first = int(np.argwhere(~finite)[0][0])
+    return Problem(ERROR, "feature values", f"{n_nan} NaN and {n_inf} Inf values (first at step {first})",
+                   video_id, path)
+
+
 def check_finite(arr: np.ndarray, video_id: str, path: str) -> None:
     """Raise a DataError naming the file and the video when ``arr`` holds NaN or Inf: a model fed
     NaN gives NaN scores, which would quietly lower the mAP instead of failing."""
-    finite = np.isfinite(arr)
-    if finite.all():
-        return
-    n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
-    first = int(np.argwhere(~finite)[0][0])
-    raise DataError([Problem(ERROR, "feature values", f"{n_nan} NaN and {n_inf} Inf values (first at step {first})",
-                             video_id, path)])
+    problem = non_finite_problem(arr, video_id, path)
+    if problem is not None:
+        raise DataError([problem])
 
 
 def _as_2d(arr: np.ndarray, video_id: str, path: str) -> np.ndarray:
