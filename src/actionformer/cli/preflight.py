@@ -157,9 +157,10 @@ def check_resume_file(path: Path) -> Dict[str, Any]:
     return state
 
 
-def check_resume_checkpoint(path: Path, model: torch.nn.Module) -> None:
+def check_resume_checkpoint(path: Path, model: torch.nn.Module) -> Dict[str, Any]:
     """:func:`check_resume_file`, and every parameter of ``model`` at the checkpoint's shape
-    (a checkpoint of another config names its first mismatching parameter and both shapes)."""
+    (a checkpoint of another config names its first mismatching parameter and both shapes);
+    returns the loaded state."""
     from actionformer.engine.checkpoint import strip_module_prefix
     from actionformer.modeling.weights import compare_state_dicts, mismatch_report
 
@@ -167,6 +168,7 @@ def check_resume_checkpoint(path: Path, model: torch.nn.Module) -> None:
     lost, extra, mismatched = compare_state_dicts(model.state_dict(), strip_module_prefix(state["state_dict"]))
     if lost or extra or mismatched:
         raise PreflightError("--resume " + mismatch_report(str(path), lost, extra, mismatched))
+    return state
 
 
 def data_splits(cfg: Mapping[str, Any], names: Sequence[str]) -> Dict[str, List[str]]:

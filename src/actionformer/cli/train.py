@@ -229,9 +229,10 @@ def _build_trainer(cfg: Dict[str, Any], args: argparse.Namespace, plan: Any, dev
     trainer = Trainer(cfg, model, train_set, plan.path, device=device, options=options, val_dataset=val_set,
                       evaluator=evaluator, fuse_scores=fuse_scores_fn(cfg))
     if plan.resume_from is not None:
-        check_resume_checkpoint(plan.resume_from, trainer.bare_model)  # named error for another config's
+        # a named error for another config's checkpoint; the state it loaded is the one resumed
+        state = check_resume_checkpoint(plan.resume_from, trainer.bare_model)
         try:
-            trainer.resume(plan.resume_from)
+            trainer.resume(plan.resume_from, state)
         except (ValueError, RuntimeError, FileNotFoundError, KeyError) as exc:
             raise RunFolderError(f"--resume: {exc}") from exc
     return trainer

@@ -26,7 +26,6 @@ from .loops import amp_dtype_for, train_one_epoch, valid_one_epoch
 from .optim import make_optimizer, make_scheduler, total_epochs
 
 
-
 @dataclass
 class TrainOptions:
     """Knobs of a run, read from the config's ``trainer`` / ``opt`` / ``loader`` / ``train_cfg``."""
@@ -175,17 +174,19 @@ class Trainer:
                 ckpt.prune_epoch_checkpoints(self.exp_dir, opts.keep_last)
         barrier()
 
-    def resume(self, path: Path) -> None:
-        """Load a checkpoint written by :meth:`save` and continue after its epoch."""
-        state = ckpt.load_checkpoint_file(path, map_location="cpu")
+    def resume(self, path: Path, state: Optional[Dict[str, Any]] = None) -> None:
+        """Load a checkpoint written by :meth:`save` and continue after its epoch; ``state``: the
+        checkpoint already loaded from ``path`` (a caller that checked it need not load it twice)."""
+        if state is None:
+            state = ckpt.load_checkpoint_file(path, map_location="cpu")
         missing = [k for k in ("state_dict", "optimizer", "scheduler", "epoch") if k not in state]
         if missing:
             raise ValueError(f"{path} cannot be resumed from: it has no {', '.join(missing)} "
                              "(a model_best / released checkpoint holds weights only)")
         self.bare_model.load_state_dict(ckpt.strip_module_prefix(state["state_dict"]))
         self.model_ema.module.load_state_dict(ckpt.strip_module_prefix(state.get("state_dict_ema") or state["state_dict"]))
-        # the count sets the next decay; checkpoints older than it had one EMA update per step
-        # checkpoints without the count (older ones; the original's have no iteration either)
+        # the count sets the next decay; a checkpoint without it had one EMA update per step
+        # (and one without an iteration either, as the original's, ran whole epochs)
         done = state.get("iteration", (int(state["epoch"]) + 1) * self.iters_per_epoch)
         self.model_ema.updates = int(state.get("ema_updates", done))
         self.optimizer.load_state_dict(state["optimizer"])
