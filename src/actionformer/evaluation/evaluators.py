@@ -61,10 +61,13 @@ class DetectionEvaluator:
                  dataset_name: Optional[str] = None) -> None:
         from .detection import ANETdetection
 
-        self.detector = ANETdetection(ground_truth, split=list(split),
+        self.split, self.dataset_name = list(split), dataset_name
+        self.detector = ANETdetection(ground_truth, split=self.split,
                                       tiou_thresholds=np.asarray(tiou_thresholds, dtype=np.float64),
                                       dataset_name=dataset_name)
         self.result: Any = None
+        self.dataset: Any = None  # set by from_dataset: its videos left out when read are not scored
+        self._dropped: frozenset = frozenset()
 
     @classmethod
     def from_dataset(cls, dataset: Any, split: Sequence[str], cfg: Mapping[str, Any]) -> "DetectionEvaluator":
@@ -77,20 +80,19 @@ class DetectionEvaluator:
         if thresholds is None:
             thresholds = default_tiou_thresholds(cfg.get("dataset_name") or "thumos")
         evaluator = cls(dataset.to_activitynet_json(), split, thresholds, name)
-        evaluator._source = (dataset, split, name)
+        evaluator.dataset = dataset
         return evaluator
 
     def _drop_skipped_videos(self) -> None:
         """Videos the dataset left out when reading them (``on_bad_video: skip``) have no
         detections: score without their ground truth rather than count them as missed."""
-        source = getattr(self, "_source", None)
-        skipped = set(getattr(source[0], "skipped_videos", None) or ()) if source else set()
-        if skipped and not skipped <= getattr(self, "_dropped", set()):
+        skipped = frozenset(getattr(self.dataset, "skipped_videos", None) or ())
+        if not skipped <= self._dropped:
             from .detection import ANETdetection
 
-            dataset, split, name = source
-            self.detector = ANETdetection(dataset.to_activitynet_json(), split=list(split),
-                                          tiou_thresholds=self.detector.tiou_thresholds, dataset_name=name)
+            self.detector = ANETdetection(self.dataset.to_activitynet_json(), split=self.split,
+                                          tiou_thresholds=self.detector.tiou_thresholds,
+                                          dataset_name=self.dataset_name)
             self._dropped = skipped
 
     @property

@@ -59,9 +59,9 @@ class LocPointTransformer(MetaArch):
     (decided here, once per model; on other devices, or with ``cpu_kernels=False`` — the
     original-style reference model — every layer runs its standard formulation).
 
-    A subclass changes one step by overriding it: ``build_heads`` / ``run_heads`` (the heads),
-    ``assign_targets`` (which ground truth each point learns), ``compute_losses`` (the loss
-    terms) or ``inference``; the registered parts are looked up by name (``cls_head_name``,
+    A subclass changes one step by overriding it: ``build_heads`` (the heads), ``forward_dense``
+    (the dense outputs), ``assign_targets`` (which ground truth each point learns),
+    ``compute_losses`` (the loss terms) or ``inference``; the registered parts are looked up by name (``cls_head_name``,
     ``reg_head_name``, ``assigner_name``, ``train_cfg.cls_loss_type`` / ``reg_loss_type``).
     """
 
