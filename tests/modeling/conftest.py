@@ -78,3 +78,17 @@ def tiny_config():
 def make_video():
     return random_video
 
+
+
+@pytest.fixture
+def full_mask():
+    """(B=2, 1, T=7) all valid."""
+    return torch.ones(2, 1, 7, dtype=torch.bool)
+
+
+@pytest.fixture
+def partial_mask(full_mask):
+    """(2, 1, 7): the second video's last three steps invalid."""
+    mask = full_mask.clone()
+    mask[1, :, 4:] = False
+    return mask

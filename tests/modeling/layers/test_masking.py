@@ -7,33 +7,23 @@ import torch
 from actionformer.modeling.layers.masking import apply_mask, mask_is_full
 
 
-def full_mask(b=2, t=7):
-    return torch.ones(b, 1, t, dtype=torch.bool)
+def test_mask_is_full(full_mask, partial_mask):
+    assert mask_is_full(full_mask)
+    assert not mask_is_full(partial_mask)
+    assert not mask_is_full(full_mask.to("meta"))  # checked on the CPU only
 
 
-def partial_mask(b=2, t=7):
-    mask = full_mask(b, t)
-    mask[1, :, 4:] = False
-    return mask
-
-
-def test_mask_is_full():
-    assert mask_is_full(full_mask())
-    assert not mask_is_full(partial_mask())
-    assert not mask_is_full(full_mask().to("meta"))  # checked on the CPU only
-
-
-def test_full_mask_returns_the_same_object():
+def test_full_mask_returns_the_same_object(full_mask):
     x = torch.randn(2, 3, 7)
     before = x.clone()
-    assert apply_mask(x, full_mask()) is x
+    assert apply_mask(x, full_mask) is x
     assert torch.equal(x, before)
 
 
-def test_partial_mask_multiplies_out_of_place():
+def test_partial_mask_multiplies_out_of_place(partial_mask):
     x = torch.randn(2, 3, 7)
     before = x.clone()
-    mask = partial_mask()
+    mask = partial_mask
     out = apply_mask(x, mask)
     assert out is not x
     assert torch.equal(x, before)
@@ -42,7 +32,7 @@ def test_partial_mask_multiplies_out_of_place():
     assert torch.equal(out[0], x[0]) and torch.equal(out[1, :, :4], x[1, :, :4])
 
 
-def test_keeps_dtype():
+def test_keeps_dtype(partial_mask):
     x = torch.randn(2, 3, 7, dtype=torch.float64)
-    assert apply_mask(x, partial_mask()).dtype == torch.float64
-    assert apply_mask(x.bfloat16(), partial_mask()).dtype == torch.bfloat16
+    assert apply_mask(x, partial_mask).dtype == torch.float64
+    assert apply_mask(x.bfloat16(), partial_mask).dtype == torch.bfloat16
