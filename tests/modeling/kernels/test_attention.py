@@ -12,6 +12,8 @@ from actionformer.modeling.kernels.attention import CpuMaskedMHCA, CpuMaskedMHCA
 from actionformer.modeling.layers import MaskedMHCA
 from actionformer.modeling.layers.attention_v2 import MaskedMHCAv2
 
+from .compare import assert_same_forward_and_backward
+
 
 def batch(t=16):
     x = torch.randn(2, 16, t)
@@ -23,16 +25,7 @@ def batch(t=16):
 def compare(standard, x, mask):
     cpu = copy.deepcopy(standard)
     use_cpu_kernels(cpu)
-    outs, grads = [], []
-    for module in (standard, cpu):
-        xi = x.clone().requires_grad_(True)
-        out = module(xi, mask)[0]
-        out.square().sum().backward()
-        outs.append(out.detach())
-        grads.append([xi.grad] + [p.grad for p in module.parameters()])
-    torch.testing.assert_close(outs[1], outs[0], atol=1e-5, rtol=1e-5)
-    for ours, theirs in zip(grads[1], grads[0]):
-        torch.testing.assert_close(ours, theirs, atol=1e-4, rtol=1e-4)
+    assert_same_forward_and_backward(standard, cpu, x, mask)
     return cpu
 
 
