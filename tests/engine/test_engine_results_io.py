@@ -8,7 +8,8 @@ import math
 import numpy as np
 
 from actionformer.engine.loops import detections_to_flat
-from actionformer.engine.results_io import clean_metrics, write_detections_json, write_json_atomic
+from actionformer.engine.results_io import write_detections_json, write_json_atomic
+from actionformer.evaluation.evaluators import json_ready
 
 
 def _detections():
@@ -35,7 +36,7 @@ def test_flat_format_of_the_original():
 
 
 def test_metrics_become_valid_json(tmp_path):
-    metrics = clean_metrics({"mAP": np.array([0.5, math.nan]), "n": np.int64(3)})
+    metrics = json_ready({"mAP": np.array([0.5, math.nan]), "n": np.int64(3)})
     assert metrics == {"mAP": [0.5, None], "n": 3}
     write_json_atomic(metrics, tmp_path / "m.json")
     assert json.loads((tmp_path / "m.json").read_text()) == metrics

@@ -59,10 +59,3 @@ def _json_default(value: Any) -> Any:
 def write_detections_json(detections: List[Dict[str, Any]], path: Union[str, os.PathLike],
                           label_names: Optional[Mapping[int, str]] = None) -> Path:
     return write_json_atomic(detections_to_json_dict(detections, label_names), path, indent=None)
-
-
-def clean_metrics(metrics: Mapping[str, Any]) -> Dict[str, Any]:
-    """Metrics with numpy values turned to python ones and NaN to None (valid JSON)."""
-    from actionformer.evaluation.evaluators import json_ready
-
-    return json_ready(metrics)
