@@ -59,9 +59,9 @@ def _reach_on(model: LocPointTransformer, channels: int, probe: int, align: int)
     gen = torch.Generator().manual_seed(0)
     feats = torch.randn(channels, probe, generator=gen).to(model.device)
     feats.requires_grad_(True)
-    x, masks = _batch(model, feats, probe)
-    with torch.enable_grad():
-        out = model.forward_dense(x, masks)
+    masks = torch.ones(1, 1, probe, dtype=torch.bool, device=model.device)
+    with torch.enable_grad():  # (batch_videos runs without gradients; one unpadded video needs no copy)
+        out = model.forward_dense(feats.unsqueeze(0), masks)  # (1, C, T)
         centre, top = probe // 2 // align * align, max(model.backbone.strides)
         total = 0.0
         for stride, logits, offsets in zip(model.fpn_strides, out.cls_logits, out.offsets):
