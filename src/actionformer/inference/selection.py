@@ -6,6 +6,7 @@ Works on any kind of result dict: every array with one entry per detection (the 
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -40,7 +41,12 @@ def load_temporal_constraints(path: str, class_names: Optional[Sequence[str]]) -
     except ImportError as exc:
         raise InferenceError(f"--constraints {path}: this install has no actionformer.postprocess.constraints "
                              f"(the temporal rules module): {exc}", USAGE) from exc
-    return load_constraints(path, list(class_names) if class_names is not None else None)
+    if not os.path.isfile(path):
+        raise InferenceError(f"--constraints {path}: no such file", USAGE)
+    try:
+        return load_constraints(path, list(class_names) if class_names is not None else None)
+    except Exception as exc:  # the module's own errors name the rule; add the flag and file
+        raise InferenceError(f"--constraints {path}: {exc}", USAGE) from exc
 
 
 def apply_selection(results: Sequence[Mapping[str, Any]], min_score: float = 0.0, top_k: int = 0,
