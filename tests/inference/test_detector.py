@@ -77,7 +77,8 @@ def test_bad_features_are_named_data_errors(detector, array, message):
 
 
 def test_missing_fps_and_layout_are_usage_errors(infer_config, infer_checkpoint):
-    detector = Detector.from_checkpoint(infer_config, infer_checkpoint, device="cpu", overrides=["dataset.default_fps=null"])
+    detector = Detector.from_checkpoint(infer_config, infer_checkpoint, device="cpu",
+                                        overrides=["dataset.default_fps=null"])
     with pytest.raises(InferenceError, match="frame rate of the features is unknown") as err:
         detector(np.zeros((30, FEAT_DIM), np.float32), layout="TC")
     assert err.value.code == 2

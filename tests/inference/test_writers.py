@@ -15,7 +15,8 @@ from actionformer.inference.writers import WRITERS
 
 RESULTS = [{"video_id": "a", "segments": torch.tensor([[1.0, 2.0], [0.5, 4.0]]), "scores": torch.tensor([0.2, 0.9]),
             "labels": torch.tensor([1, 0])},
-           {"video_id": "b", "segments": torch.zeros(0, 2), "scores": torch.zeros(0), "labels": torch.zeros(0, dtype=torch.long)}]
+           {"video_id": "b", "segments": torch.zeros(0, 2), "scores": torch.zeros(0),
+            "labels": torch.zeros(0, dtype=torch.long)}]
 
 
 def test_json_is_the_activitynet_results_format(tmp_path):

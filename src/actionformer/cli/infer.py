@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     timing = parser.add_argument_group("feature timing (default: the config's dataset keys)")
     timing.add_argument("--fps", type=float, default=None, help="frames per second of the videos (dataset.default_fps)")
     timing.add_argument("--feat-stride", type=float, default=None, help="frames between features (dataset.feat_stride)")
-    timing.add_argument("--num-frames", type=float, default=None, help="frames seen by one feature (dataset.num_frames)")
+    timing.add_argument("--num-frames", type=float, default=None,
+                        help="frames seen by one feature (dataset.num_frames)")
     keep = parser.add_argument_group("which detections to keep")
     keep.add_argument("--min-score", type=float, default=0.0, help="drop detections scoring below this")
     keep.add_argument("--top-k", type=int, default=0, help="keep the K best per video (0: all the model returns)")

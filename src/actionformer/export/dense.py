@@ -3,8 +3,8 @@ with plain tensor inputs and outputs, and the input length rule its graph needs.
 
 Inputs (one video per call): ``feats`` (1, C, T) float32 and ``masks`` (1, 1, T) bool (True =
 valid step), T a multiple of :func:`length_multiple`. Outputs, per pyramid level l:
-``cls_logits_l`` (1, T_l, num_classes), ``offsets_l`` (1, T_l, 2), ``masks_l`` (1, T_l). Decoding (points, candidates, NMS,
-seconds) stays in Python: :func:`actionformer.export.detect_from_outputs`.
+``cls_logits_l`` (1, T_l, num_classes), ``offsets_l`` (1, T_l, 2), ``masks_l`` (1, T_l).
+Decoding (points, candidates, NMS, seconds) stays in Python: :func:`actionformer.export.detect_from_outputs`.
 """
 
 from __future__ import annotations

@@ -216,7 +216,8 @@ class Detector:
             jobs.append((str(video_id), feats.shape[-1], lambda f=feats: f))
         twice = sorted(i for i, n in Counter(job[0] for job in jobs).items() if n > 1)
         if twice:
-            raise InferenceError(f"video id(s) given twice: {', '.join(twice[:10])}; each video needs its own id", USAGE)
+            raise InferenceError(f"video id(s) given twice: {', '.join(twice[:10])}; each video needs its own id",
+                                 USAGE)
         return jobs
 
     def _reader(self, entry: FeatureInput) -> Callable[[], torch.Tensor]:
