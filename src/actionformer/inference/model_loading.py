@@ -44,9 +44,25 @@ def resolve_device(device: Union[None, str, torch.device]) -> torch.device:
     return resolved
 
 
+def checkpoint_file(checkpoint: PathLike) -> str:
+    """A checkpoint file; for an experiment folder its model_best, else its latest checkpoint."""
+    from actionformer.engine.checkpoint import BEST_NAME, latest_checkpoint
+
+    path = os.fspath(checkpoint)
+    if not os.path.isdir(path):
+        return path
+    if os.path.isfile(os.path.join(path, BEST_NAME)):
+        return os.path.join(path, BEST_NAME)
+    found = latest_checkpoint(path)
+    if found is None:
+        raise InferenceError(f"{path}: no checkpoint (*.pth.tar) in this folder", USAGE)
+    return str(found)
+
+
 def build_trained_model(cfg: Dict[str, Any], checkpoint: PathLike, device: torch.device, use_ema: bool = True
                         ) -> torch.nn.Module:
-    """The config's model with the checkpoint's weights (EMA ones when present and ``use_ema``)."""
+    """The config's model with the checkpoint's weights (EMA ones when present and ``use_ema``);
+    ``checkpoint``: a file or an experiment folder (see :func:`checkpoint_file`)."""
     from actionformer.data import import_custom_modules
     from actionformer.engine.build import build_model
     from actionformer.modeling import load_checkpoint
@@ -55,7 +71,7 @@ def build_trained_model(cfg: Dict[str, Any], checkpoint: PathLike, device: torch
     import_custom_modules(cfg)
     model = build_model(cfg)
     try:
-        load_checkpoint(os.fspath(checkpoint), model, use_ema=use_ema, strict=True)
+        load_checkpoint(checkpoint_file(checkpoint), model, use_ema=use_ema, strict=True)
     except FileNotFoundError as exc:
         raise InferenceError(f"checkpoint not found: {checkpoint}", USAGE) from exc
     except CheckpointError as exc:  # unreadable, or the weights of another config
