@@ -103,3 +103,23 @@ def test_unreadable_and_empty_files_are_named(detector, tmp_path):
     with pytest.raises(InferenceError, match="no such file") as err:
         detector.run([tmp_path / "absent.npy"])
     assert err.value.code == 2
+
+
+def test_every_feature_format_and_hdf5_keys_are_videos(detector, tmp_path):
+    import h5py
+
+    rng = np.random.default_rng(4)
+    arrays = {name: rng.normal(size=(30 + 10 * i, FEAT_DIM)).astype(np.float32)
+              for i, name in enumerate(["a", "b", "c", "d"])}
+    np.save(tmp_path / "a.npy", arrays["a"])
+    np.savez(tmp_path / "b.npz", feats=arrays["b"])
+    torch.save(torch.from_numpy(arrays["c"]), tmp_path / "c.pt")
+    with h5py.File(tmp_path / "more.h5", "w") as handle:
+        handle["d"] = arrays["d"]
+    results = detector.run([tmp_path])
+    assert [r["video_id"] for r in results] == ["a", "b", "c", "d"]
+    for result in results:
+        direct = detector.run([(result["video_id"], arrays[result["video_id"]])])[0]
+        assert torch.equal(result["scores"], direct["scores"])
+    with pytest.raises(InferenceError, match="given twice"):
+        detector.run([tmp_path / "a.npy", ("a", arrays["a"])])

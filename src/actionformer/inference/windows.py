@@ -80,7 +80,7 @@ def measure_reach(model: LocPointTransformer, channels: int, limit: int) -> Opti
     field), found from the gradient of the outputs at the centre of a random probe; the probe
     doubles until the field fits in it. None when it does not fit in ``limit`` steps."""
     align = alignment(model)
-    probe = max(4 * align, -(-2 * model.max_seq_len // align) * align)
+    probe = 4 * align  # smallest first: the probe keeps its activations for the backward pass
     was_training = model.training
     model.eval()
     try:
