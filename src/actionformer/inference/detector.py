@@ -169,8 +169,9 @@ class Detector:
             else:
                 short.append(i)
         if short:
+            batch = [dict(videos[i], feats=videos[i]["feats"].contiguous()) for i in short]  # (C, T) memory
             with self._autocast():
-                for i, result in zip(short, self.model([videos[i] for i in short])):
+                for i, result in zip(short, self.model(batch)):
                     results[i] = result
         return results  # type: ignore[return-value]
 

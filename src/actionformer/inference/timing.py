@@ -76,7 +76,8 @@ class FeatureTiming:
             from actionformer.data.transforms import resize_feats
 
             feats = resize_feats(feats, self.max_seq_len)  # (C, max_seq_len)
-        return feats.contiguous(), float(stride), float(frames), float(duration)
+        # a (C, T) view of the (T, C) file: callers copy what they run (a window, or the whole video)
+        return feats, float(stride), float(frames), float(duration)
 
 
 def covered_seconds(length: int, feat_stride: float, num_frames: float, fps: float) -> float:

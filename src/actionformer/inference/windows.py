@@ -124,7 +124,7 @@ def windowed_detection(model: LocPointTransformer, video: Dict[str, Any], window
     for start, end, core_start, core_end in plan_windows(length, window, margin, align):
         # the last window ends where the full pass pads: the same padding at every level
         padded = full_padded - start if end == length else model.inference_length(end - start)
-        x, masks = _batch(model, feats[:, start:end], padded)
+        x, masks = _batch(model, feats[:, start:end].contiguous(), padded)  # one window's copy
         with autocast() if autocast is not None else _null():
             out = model.forward_dense(x, masks)
         for level, stride in enumerate(strides):
