@@ -75,8 +75,8 @@ def main() -> None:
                                  capture_output=True, text=True, check=True, env=dict(os.environ))
             row = dict(json.loads(out.stdout.strip().splitlines()[-1]), mode=mode)
             rows.append(row)
-            print(f"| {length:>6} | {mode:<8} | {row['seconds']:>8.2f} | {row['peak_rss_mb']:>8} | {row['detections']} |",
-                  flush=True)
+            print(f"| {length:>6} | {mode:<8} | {row['seconds']:>8.2f} | {row['peak_rss_mb']:>8} "
+                  f"| {row['detections']} |", flush=True)
     same = {}
     for length in args.lengths:
         pair = [r for r in rows if r["length"] == length]

@@ -95,11 +95,11 @@ def _optional_float(value: Any) -> Optional[float]:
 
 def as_channels_first(features: Any, layout: str, what: str) -> torch.Tensor:
     """An array or tensor laid out ``"TC"`` (time x channels, the files' layout) or ``"CT"`` as a
-    float32 (C, T) tensor."""
+    float32 (C, T) CPU tensor."""
     if layout not in ("TC", "CT"):
         raise InferenceError(f"{what}: layout must be 'TC' (time x channels) or 'CT', got {layout!r}", USAGE)
     tensor = features if isinstance(features, torch.Tensor) else torch.from_numpy(np.asarray(features))
     if tensor.dim() != 2:
         raise InferenceError(f"{what}: features must be a 2-D array ({layout}), got shape {tuple(tensor.shape)}")
-    tensor = tensor.detach().to(torch.float32)
+    tensor = tensor.detach().to("cpu", torch.float32)  # checked on the CPU; batches move to the device
     return tensor.t() if layout == "TC" else tensor
