@@ -15,7 +15,7 @@ from actionformer.config.valuetypes import AnyOf, Float, Int, ListOf, Null, Sect
 
 from .average_map import LOOSE_TOLERANCES, TIGHT_TOLERANCES, grid_frames, soccernet_average_map
 from .events import SpottingEvents, SpottingPredictions, events_from_dict, predictions_from_list
-from .frame_map import frame_tolerance_map
+from .frame_map import frame_tolerance_map, unique_pairs
 from .result import HEADLINES, SpottingResult, format_spotting_report
 
 _DEFAULTS = {"metric": "tight", "framerate": 2, "frame_tolerances": [0, 1, 2, 4], "tolerance_unit": "steps",
@@ -124,9 +124,9 @@ class SpottingEvaluator:
                                     preds.score, len(events.classes), tolerances)
         frame = type(frame)(np.asarray(self.frame_tolerances), frame.mAP, frame.ap)
         num_classes = len(events.classes)
-        cells = np.unique(np.stack([events.video, events.label, grid_frames(events.time, self.framerate)]), axis=1)
+        group, _ = unique_pairs(events.video * num_classes + events.label, grid_frames(events.time, self.framerate))
         return SpottingResult(list(events.classes), len(events.videos),
-                              np.bincount(cells[1], minlength=num_classes),
+                              np.bincount(group % num_classes, minlength=num_classes),
                               np.bincount(preds.label, minlength=num_classes), tight, loose, frame, self.metric,
                               self.framerate, self.tolerance_unit,
                               self.input_warnings + list(preds.warnings) + _coverage_warnings(events, preds))
