@@ -62,8 +62,8 @@ def make_games(root: Path, num_games: int, events_per_game: int, preds_per_game:
         ms = rng.integers(0, HALF_MS, events_per_game)
         label = rng.integers(0, len(classes), events_per_game)
         unshown = rng.random(events_per_game) < 0.15
-        labels = {"annotations": [{"gameTime": _clock(int(m), int(h)), "label": classes[int(c)], "position": str(int(m)),
-                                   "visibility": "not shown" if u else "visible"}
+        labels = {"annotations": [{"gameTime": _clock(int(m), int(h)), "label": classes[int(c)],
+                                   "position": str(int(m)), "visibility": "not shown" if u else "visible"}
                                   for h, m, c, u in zip(half, ms, label, unshown)]}
         near = preds_per_game // 2
         pick = rng.integers(0, events_per_game, near)

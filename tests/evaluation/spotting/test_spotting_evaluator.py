@@ -89,3 +89,11 @@ def test_eval_cfg_keys_are_validated_when_the_model_spots(monkeypatch):
     problems = [p for p in collect_problems(cfg) if p.startswith("eval_cfg.")]
     assert any("eval_cfg.metrc: unknown key; did you mean 'metric'" in p for p in problems)
     assert any(p.startswith("eval_cfg.framerate:") for p in problems)
+
+
+def test_no_predictions_and_no_events_score_zero_without_errors():
+    evaluator = SpottingEvaluator({"classes": ["a"], "videos": {"v": {"times": [], "labels": []}}}, metric="frame")
+    values, headline = evaluator.evaluate([])
+    assert headline == 0.0 and values.tolist() == [0.0] * 4
+    assert evaluator.report(per_class=True).splitlines()[-1].startswith("Average mAP: 0.00 (%)")
+    assert any("have no prediction" in w for w in evaluator.warnings)
