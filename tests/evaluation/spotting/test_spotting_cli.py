@@ -51,7 +51,8 @@ def test_config_of_a_spotting_model_sets_task_and_eval_cfg(run_cli, tmp_path, mo
     monkeypatch.setattr(components, "task_of", lambda name: "spotting")  # as a SnapFormer config would
     config = tmp_path / "run.yaml"
     config.write_text(yaml.safe_dump({"dataset_name": "custom", "eval_cfg": {"metric": "loose"},
-                                      "dataset": {"default_fps": 30, "feat_stride": 15}, "output_folder": str(tmp_path)}))
+                                      "dataset": {"default_fps": 30, "feat_stride": 15},
+                                      "output_folder": str(tmp_path)}))
     case = reference_cases()["basic"]
     labels_root, preds_root = write_case(case, tmp_path)
     code, stdout, stderr = run_cli("evaluate", labels_root, preds_root, "--config", config)
