@@ -1,0 +1,162 @@
+"""Predictions matched to ground truth once, in the evaluator's order, for every analysis and chart.
+
+The matching is the evaluator's own (``evaluation.matching.greedy_match``), so a true positive
+here is a true positive of ``actionformer evaluate``. What the analyses need on top of it:
+
+- every prediction in the evaluator's order (class by class, each class by decreasing score),
+  with its rank inside its class (DETAD's "top k x G" limits count that rank);
+- AP from any subset of those predictions, optionally *normalized* (Hoiem et al., ECCV 2012:
+  precision computed as if every class had the same number of instances, which DETAD uses so
+  that classes and bins of different sizes compare);
+- which ground-truth instance each true positive took (the sensitivity analysis drops
+  predictions that matched instances outside a bin).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from actionformer.evaluation.average_precision import interpolated_average_precision
+from actionformer.evaluation.ground_truth import GroundTruth
+from actionformer.evaluation.matching import (
+    GroundTruthGroups,
+    class_sorted_order,
+    greedy_match,
+    index_lookup,
+    segment_tiou,
+)
+from actionformer.evaluation.predictions import Predictions
+
+
+@dataclass(frozen=True)
+class MatchedPredictions:
+    """Predictions of the classes present in the ground truth, in the evaluator's order.
+
+    Every per-prediction array is (N,) in that order; ``tp`` is (T, N).
+    """
+
+    gt: GroundTruth
+    tiou_thresholds: np.ndarray  # (T,)
+    class_ids: np.ndarray  # (C,) label ids present in the ground truth, sorted
+    class_names: List[str]  # (C,)
+    class_offsets: np.ndarray  # (C + 1,) class c owns positions class_offsets[c]:class_offsets[c + 1]
+    num_positives: np.ndarray  # (C,) ground-truth instances per class
+    gt_class: np.ndarray  # (G,) class index of every ground-truth instance
+    video: np.ndarray  # (N,) index into gt.video_ids; >= len(gt.video_ids) for videos not in the ground truth
+    start: np.ndarray  # (N,) seconds
+    end: np.ndarray  # (N,)
+    score: np.ndarray  # (N,)
+    pred_class: np.ndarray  # (N,) class index
+    tp: np.ndarray  # (T, N) bool
+    num_ignored: int  # predictions of classes without ground truth (the evaluator ignores them too)
+
+    @property
+    def rank_in_class(self) -> np.ndarray:
+        """(N,) 0-based position of each prediction among its class's predictions, by score."""
+        return np.arange(self.pred_class.shape[0]) - self.class_offsets[self.pred_class]
+
+    @property
+    def average_instances_per_class(self) -> float:
+        """The N of normalized precision: ground-truth instances divided by classes."""
+        return float(self.num_positives.sum()) / max(len(self.class_ids), 1)
+
+
+def _shared_video_codes(gt: GroundTruth, preds: Predictions) -> np.ndarray:
+    """(N,) each prediction's video as an index into ``gt.video_ids``, unknown videos after them."""
+    index: Dict[str, int] = {vid: i for i, vid in enumerate(gt.video_ids)}
+    codes = np.empty(len(preds.videos), dtype=np.int64)
+    for i, vid in enumerate(preds.videos):
+        codes[i] = index.setdefault(vid, len(index))
+    return codes[preds.pred_video]
+
+
+def match_predictions(gt: GroundTruth, preds: Predictions, tiou_thresholds: Sequence[float]) -> MatchedPredictions:
+    """Match ``preds`` to ``gt`` at every threshold, exactly as ``evaluate_detection`` does."""
+    thresholds = np.asarray(tiou_thresholds, dtype=np.float64).reshape(-1)
+    class_ids = gt.class_ids
+    num_classes = class_ids.shape[0]
+    video = _shared_video_codes(gt, preds)
+    num_videos = max(int(video.max()) + 1 if video.size else 0, len(gt.video_ids))
+    class_of_pred = index_lookup(class_ids, preds.pred_label)
+    scored = class_of_pred >= 0
+    p_class, p_video = class_of_pred[scored], video[scored]
+    p_start, p_end, p_score = preds.pred_start[scored], preds.pred_end[scored], preds.pred_score[scored]
+
+    gt_class = np.searchsorted(class_ids, gt.gt_label)
+    groups = GroundTruthGroups.build(gt_class, gt.gt_video, num_videos)
+    order, class_offsets = class_sorted_order(p_class, p_score, num_classes)
+    pred_group = groups.group_of(p_class.astype(np.int64) * num_videos + p_video)
+    tp = greedy_match(groups, gt.gt_start[groups.order], gt.gt_end[groups.order], pred_group[order],
+                      p_start[order], p_end[order], thresholds)
+    return MatchedPredictions(
+        gt=gt, tiou_thresholds=thresholds, class_ids=class_ids,
+        class_names=[gt.class_name(i) for i in class_ids], class_offsets=class_offsets,
+        num_positives=np.bincount(gt_class, minlength=num_classes), gt_class=gt_class,
+        video=p_video[order], start=p_start[order], end=p_end[order], score=p_score[order],
+        pred_class=p_class[order], tp=tp, num_ignored=int((~scored).sum()))
+
+
+def average_precision(matched: MatchedPredictions, keep: Optional[np.ndarray] = None,
+                      num_positives: Optional[np.ndarray] = None, tp: Optional[np.ndarray] = None,
+                      normalize: bool = False) -> np.ndarray:
+    """(T, C) AP of the kept predictions (``keep``: (T, N) or (N,) bool, default all).
+
+    ``num_positives`` (C,) overrides the recall denominators (a bin's instances); a class with
+    none gets NaN. ``tp`` overrides the true positives. With ``normalize``, precision is
+    ``R·N / (R·N + FP)`` with N the average instances per class (DETAD's AP_N); otherwise it is
+    the evaluator's TP / (TP + FP), and the values equal ``evaluate``'s to rounding.
+    """
+    tp = matched.tp if tp is None else tp
+    num_thr, num_pred = tp.shape
+    keep = np.ones((num_thr, num_pred), dtype=bool) if keep is None else np.broadcast_to(keep, (num_thr, num_pred))
+    npos = matched.num_positives if num_positives is None else num_positives
+    norm = matched.average_instances_per_class
+    offsets = matched.class_offsets
+    ap = np.full((num_thr, len(matched.class_ids)), np.nan)
+    for c in range(len(matched.class_ids)):
+        if npos[c] == 0:
+            continue
+        a, b = offsets[c], offsets[c + 1]
+        for t in range(num_thr):
+            hits = tp[t, a:b][keep[t, a:b]]
+            if not hits.any():
+                ap[t, c] = 0.0
+                continue
+            tp_count = np.cumsum(hits, dtype=np.float64)
+            fp_count = np.cumsum(~hits, dtype=np.float64)
+            recall = tp_count / npos[c]
+            precision = (recall * norm / (recall * norm + fp_count)) if normalize else tp_count / (tp_count + fp_count)
+            ap[t, c] = interpolated_average_precision(precision[None, :], recall[None, :])[0]
+    return ap
+
+
+def matched_instances(matched: MatchedPredictions) -> np.ndarray:
+    """(T, N) ground-truth index (into ``gt``'s arrays) each true positive took, -1 for false positives.
+
+    ``greedy_match`` decides *whether* a prediction matches; which instance it takes follows
+    from the same rule, replayed here for the true positives only (false positives lock
+    nothing): in score order, the first instance of the reversed default ``argsort`` of the
+    tIoUs that is not taken and reaches the threshold.
+    """
+    gt = matched.gt
+    num_thr, num_pred = matched.tp.shape
+    taken = np.full((num_thr, num_pred), -1, dtype=np.int64)
+    locked = np.zeros((num_thr, len(gt)), dtype=bool)
+    # instances of each (class, video) in database order, as the evaluator sees them
+    members: Dict[tuple, np.ndarray] = {}
+    for i, key in enumerate(zip(matched.gt_class.tolist(), gt.gt_video.tolist())):
+        members.setdefault(key, []).append(i)  # type: ignore[attr-defined]
+    for i in np.flatnonzero(matched.tp.any(axis=0)):
+        candidates = np.asarray(members[(int(matched.pred_class[i]), int(matched.video[i]))])
+        tiou = segment_tiou(matched.start[i], matched.end[i], gt.gt_start[candidates], gt.gt_end[candidates])
+        preference = candidates[np.argsort(tiou)[::-1]]
+        preference_tiou = tiou[np.argsort(tiou)[::-1]]
+        for t in np.flatnonzero(matched.tp[:, i]):
+            free = (~locked[t, preference]) & ~(preference_tiou < matched.tiou_thresholds[t])
+            j = preference[np.argmax(free)]
+            taken[t, i] = j
+            locked[t, j] = True
+    return taken
