@@ -46,10 +46,13 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
                              "the ground-truth file name, else anet)")
 
 
-def load_inputs(args: argparse.Namespace) -> AnalysisInputs:
-    """Read and check both files; raises ``EvaluationInputError`` / ``ValueError`` with the file named."""
+def load_inputs(args: argparse.Namespace, need_thresholds: bool = True) -> AnalysisInputs:
+    """Read and check both files; raises ``EvaluationInputError`` / ``ValueError`` with the file named.
+
+    Without ``need_thresholds`` (a timeline has no use for them) none are chosen or noted.
+    """
     notes: List[str] = []
-    thresholds = _thresholds(args, notes)
+    thresholds = _thresholds(args, notes) if need_thresholds else np.zeros(0)
     data = read_json_file(args.ground_truth, "ground-truth")
     if not isinstance(data, dict) or not isinstance(data.get("database"), dict):
         raise EvaluationInputError(f"{args.ground_truth}: expected a json object with a 'database' mapping of "

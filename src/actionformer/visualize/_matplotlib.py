@@ -16,12 +16,19 @@ class MissingPlotDependency(ImportError):
     """matplotlib is not installed; the message says how to install it."""
 
 
-def new_figure(width: float, height: float) -> Any:
-    """A ``matplotlib.figure.Figure`` of the given size in inches (white background, 120 dpi)."""
+def require_matplotlib() -> None:
+    """Raise :class:`MissingPlotDependency` (naming the extra to install) when matplotlib is missing."""
     try:
-        from matplotlib.figure import Figure
+        import matplotlib  # noqa: F401
     except ImportError:
         raise MissingPlotDependency(f"drawing pictures needs matplotlib: {INSTALL_HINT}") from None
+
+
+def new_figure(width: float, height: float) -> Any:
+    """A ``matplotlib.figure.Figure`` of the given size in inches (white background, 120 dpi)."""
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
     return Figure(figsize=(width, height), dpi=120, facecolor="white", layout="constrained")
 
 
