@@ -23,7 +23,7 @@ def test_false_positive_table_has_a_row_per_factor_and_a_gain_per_type():
     lines = text.splitlines()
     assert "mean over tIoU 0.50" in lines[0]
     assert lines[2].split()[:3] == ["1G", "2", "50.0"]  # each class's first prediction: c0's TP, c1's FP
-    assert any(line.startswith("background") and "+0.00" in line for line in lines)
+    assert any(line.startswith("background") and "+25.00" in line for line in lines)  # c1: AP 0.5 -> 1
     assert "average-mAP 75.00" in text  # c0 AP 1, c1 AP 0.5; plain AP
 
 
