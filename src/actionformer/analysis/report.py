@@ -24,9 +24,9 @@ def format_false_positives(result: FalsePositiveAnalysis) -> str:
         cells = "  ".join(f"{v * 100:>{len(name)}.1f}" for name, v in zip(ERROR_NAMES, row))
         lines.append(f"{str(k) + 'G':>5} {n:>7}  {cells}")
     metric = _metric(result.normalized)
-    lines += ["", f"Removing each error type from the top {result.top_factors[-1]}G predictions "
-                  f"({metric} {result.base_average_map * 100:.2f}):",
-              f"{'error type':<{width}}  {'gain':>6}"]
+    title = (f"Removing each error type from the top {result.top_factors[-1]}G predictions "
+             f"({metric} {result.base_average_map * 100:.2f}):")
+    lines += ["", title, f"{'error type':<{width}}  {'gain':>6}"]
     for name, gain in result.average_map_gain.items():
         lines.append(f"{name:<{width}}  {gain * 100:>+6.2f}")
     return "\n".join(lines)

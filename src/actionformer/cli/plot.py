@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from actionformer.analysis.inputs import AnalysisInputs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +52,7 @@ def _error(message: str) -> int:
     return 2
 
 
-def _figure(args: argparse.Namespace, inputs) -> object:  # noqa: ANN001 (AnalysisInputs)
+def _figure(args: argparse.Namespace, inputs: "AnalysisInputs") -> object:
     from actionformer.analysis.matched import match_predictions
     from actionformer.visualize import plot_pr_curves, plot_pr_curves_per_class, plot_timeline, select_classes
 

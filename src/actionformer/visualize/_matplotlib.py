@@ -19,9 +19,10 @@ class MissingPlotDependency(ImportError):
 def require_matplotlib() -> None:
     """Raise :class:`MissingPlotDependency` (naming the extra to install) when matplotlib is missing."""
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib
     except ImportError:
         raise MissingPlotDependency(f"drawing pictures needs matplotlib: {INSTALL_HINT}") from None
+    del matplotlib  # only its presence was checked
 
 
 def new_figure(width: float, height: float) -> Any:
