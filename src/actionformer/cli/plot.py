@@ -1,7 +1,7 @@
 """Draw detections: one video's timeline, or precision-recall curves (PNG, SVG or PDF by extension).
 
 GT and PRED are the files `actionformer evaluate` reads: ActivityNet / original-release ground
-truth, and ActivityNet results (what `eval --save`, `demo` and `infer` write). The split and
+truth, and ActivityNet results (the detections json `eval` and `demo` write). The split and
 tIoU thresholds are chosen as `evaluate` chooses them. Needs matplotlib:
 pip install "actionformer[plot]".
 
