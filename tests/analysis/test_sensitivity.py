@@ -68,3 +68,9 @@ def test_bins_partition_the_instances(seed):
     gt, preds = random_case(seed)
     result = analyze_sensitivity(match_predictions(gt, preds, [0.5]), {"length": (0, 5, 10, math.inf)})
     assert sum(b.num_instances for b in result.characteristics["length"]) == len(gt)
+
+
+def test_default_bins_per_dataset_and_names_of_custom_bins():
+    assert default_bins("ego4d") == default_bins("thumos") != default_bins("anet")
+    result = analyze_sensitivity(_case(), {"length": (0, 5, math.inf)})
+    assert [b.name for b in result.characteristics["length"]] == ["B1", "B2"]

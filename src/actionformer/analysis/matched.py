@@ -15,7 +15,7 @@ here is a true positive of ``actionformer evaluate``. What the analyses need on 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -146,14 +146,14 @@ def matched_instances(matched: MatchedPredictions) -> np.ndarray:
     taken = np.full((num_thr, num_pred), -1, dtype=np.int64)
     locked = np.zeros((num_thr, len(gt)), dtype=bool)
     # instances of each (class, video) in database order, as the evaluator sees them
-    members: Dict[tuple, np.ndarray] = {}
+    members: Dict[Tuple[int, int], List[int]] = {}
     for i, key in enumerate(zip(matched.gt_class.tolist(), gt.gt_video.tolist())):
-        members.setdefault(key, []).append(i)  # type: ignore[attr-defined]
+        members.setdefault(key, []).append(i)
     for i in np.flatnonzero(matched.tp.any(axis=0)):
         candidates = np.asarray(members[(int(matched.pred_class[i]), int(matched.video[i]))])
         tiou = segment_tiou(matched.start[i], matched.end[i], gt.gt_start[candidates], gt.gt_end[candidates])
-        preference = candidates[np.argsort(tiou)[::-1]]
-        preference_tiou = tiou[np.argsort(tiou)[::-1]]
+        order = np.argsort(tiou)[::-1]  # the references' preference order, ties included
+        preference, preference_tiou = candidates[order], tiou[order]
         for t in np.flatnonzero(matched.tp[:, i]):
             free = (~locked[t, preference]) & ~(preference_tiou < matched.tiou_thresholds[t])
             j = preference[np.argmax(free)]

@@ -10,7 +10,8 @@ every false positive of the class, and its mAP would say more about its size tha
 detector.
 
 Default bins, DETAD's: ActivityNet length (0, 30, 60, 120, 180, ∞] s, coverage (0, .2, .4, .6,
-.8, 1]; THUMOS14 length (0, 3, 6, 12, 18, ∞] s, coverage (0, .02, .04, .06, .08, 1]. Intervals
+.8, 1]; THUMOS14 (also used for EPIC-Kitchens and Ego4D) length (0, 3, 6, 12, 18, ∞] s,
+coverage (0, .02, .04, .06, .08, 1]. Intervals
 are closed on the right, the first also on the left; instances outside every bin (coverage > 1,
 an unknown duration) are left out.
 """
@@ -114,11 +115,15 @@ def analyze_sensitivity(matched: MatchedPredictions, bins: Dict[str, Sequence[fl
             npos = np.bincount(matched.gt_class[in_bin], minlength=num_classes)
             ap = average_precision(matched, ~outside, num_positives=npos, tp=tp, normalize=normalize)
             value = float(np.nanmean(ap)) if npos.any() else math.nan
-            label = BIN_NAMES[b] if len(edges) - 1 == len(BIN_NAMES) else str(b)
+            label = BIN_NAMES[b] if len(edges) - 1 == len(BIN_NAMES) else f"B{b + 1}"  # custom bins
             results[name].append(BinResult(label, float(edges[b]), float(edges[b + 1]), int(in_bin.sum()), value))
     return SensitivityAnalysis(base, results, normalize, left_out)
 
 
+SHORT_ACTION_DATASETS = ("thumos", "epic", "ego4d")  # short actions in long videos
+
+
 def default_bins(dataset: str) -> Dict[str, Tuple[float, ...]]:
-    """DETAD's bins for ``thumos``; ActivityNet's for every other dataset."""
-    return dict(DEFAULT_BINS["thumos" if dataset == "thumos" else "anet"])
+    """DETAD's THUMOS14 bins for THUMOS14, EPIC-Kitchens and Ego4D (short actions in long videos:
+    ActivityNet's bins would put nearly all of them in XS); ActivityNet's for the others."""
+    return dict(DEFAULT_BINS["thumos" if dataset in SHORT_ACTION_DATASETS else "anet"])

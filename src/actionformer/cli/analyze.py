@@ -35,11 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plain-ap", action="store_true",
                         help="use the evaluator's AP rather than DETAD's normalized AP_N")
     parser.add_argument("--length-bins", nargs="+", type=float, default=None, metavar="S",
-                        help="length bin edges in seconds (default DETAD's: thumos 0 3 6 12 18 inf, "
-                             "others 0 30 60 120 180 inf)")
+                        help="length bin edges in seconds (default DETAD's: thumos, epic, ego4d 0 3 6 12 18 "
+                             "inf; anet and others 0 30 60 120 180 inf)")
     parser.add_argument("--coverage-bins", nargs="+", type=float, default=None, metavar="F",
-                        help="coverage (length / duration) bin edges (default DETAD's: thumos 0 .02 .04 .06 "
-                             ".08 1, others 0 .2 .4 .6 .8 1)")
+                        help="coverage (length / duration) bin edges (default DETAD's: thumos, epic, ego4d "
+                             "0 .02 .04 .06 .08 1; anet and others 0 .2 .4 .6 .8 1)")
     parser.add_argument("--no-plots", action="store_true", help="write only report.txt and analysis.json")
     parser.add_argument("--overwrite", action="store_true", help="replace the files of an earlier analysis in --out")
 
