@@ -15,7 +15,7 @@ here is a true positive of ``actionformer evaluate``. What the analyses need on 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -108,6 +108,9 @@ def average_precision(matched: MatchedPredictions, keep: Optional[np.ndarray] = 
     none gets NaN. ``tp`` overrides the true positives. With ``normalize``, precision is
     ``R·N / (R·N + FP)`` with N the average instances per class (DETAD's AP_N); otherwise it is
     the evaluator's TP / (TP + FP), and the values equal ``evaluate``'s to rounding.
+
+    A prediction left out repeats the point before it (same recall, same precision), which
+    adds no term to the area, so every threshold is handled at once without compacting.
     """
     tp = matched.tp if tp is None else tp
     num_thr, num_pred = tp.shape
@@ -116,21 +119,32 @@ def average_precision(matched: MatchedPredictions, keep: Optional[np.ndarray] = 
     norm = matched.average_instances_per_class
     offsets = matched.class_offsets
     ap = np.full((num_thr, len(matched.class_ids)), np.nan)
-    for c in range(len(matched.class_ids)):
-        if npos[c] == 0:
-            continue
+    for c in np.flatnonzero(npos > 0):
         a, b = offsets[c], offsets[c + 1]
-        for t in range(num_thr):
-            hits = tp[t, a:b][keep[t, a:b]]
-            if not hits.any():
-                ap[t, c] = 0.0
-                continue
-            tp_count = np.cumsum(hits, dtype=np.float64)
-            fp_count = np.cumsum(~hits, dtype=np.float64)
-            recall = tp_count / npos[c]
+        kept_any = np.flatnonzero(keep[:, a:b].any(axis=0))
+        if kept_any.size == 0:
+            ap[:, c] = 0.0
+            continue
+        b = a + kept_any[-1] + 1  # what follows the last kept prediction adds nothing
+        hits, kept = tp[:, a:b], keep[:, a:b]  # (T, n)
+        tp_count = np.cumsum(hits & kept, axis=1, dtype=np.float64)
+        fp_count = np.cumsum(~hits & kept, axis=1, dtype=np.float64)
+        recall = tp_count / npos[c]
+        with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 before the first kept prediction
             precision = (recall * norm / (recall * norm + fp_count)) if normalize else tp_count / (tp_count + fp_count)
-            ap[t, c] = interpolated_average_precision(precision[None, :], recall[None, :])[0]
+        ap[:, c] = interpolated_average_precision(np.nan_to_num(precision, nan=0.0), recall)
     return ap
+
+
+def _preference_order(tiou: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(R, K) column order of each row: the reversed default ``argsort`` of its first ``lengths[r]``
+    tIoUs (the references' order, ties included: rows of one length are sorted together, as
+    the evaluator does), then the padding."""
+    order = np.tile(np.arange(tiou.shape[1]), (tiou.shape[0], 1))
+    for n in np.unique(lengths):
+        rows = np.flatnonzero(lengths == n)
+        order[rows, :n] = np.argsort(tiou[rows, :n], axis=1)[:, ::-1]
+    return order
 
 
 def matched_instances(matched: MatchedPredictions) -> np.ndarray:
@@ -138,25 +152,43 @@ def matched_instances(matched: MatchedPredictions) -> np.ndarray:
 
     ``greedy_match`` decides *whether* a prediction matches; which instance it takes follows
     from the same rule, replayed here for the true positives only (false positives lock
-    nothing): in score order, the first instance of the reversed default ``argsort`` of the
-    tIoUs that is not taken and reaches the threshold.
+    nothing): in score order, the first instance in the reversed default ``argsort`` of the
+    tIoUs that is not taken and reaches the threshold. Groups (class, video) are independent,
+    so round r handles the r-th true positive of every group at once.
     """
     gt = matched.gt
     num_thr, num_pred = matched.tp.shape
     taken = np.full((num_thr, num_pred), -1, dtype=np.int64)
-    locked = np.zeros((num_thr, len(gt)), dtype=bool)
-    # instances of each (class, video) in database order, as the evaluator sees them
-    members: Dict[Tuple[int, int], List[int]] = {}
-    for i, key in enumerate(zip(matched.gt_class.tolist(), gt.gt_video.tolist())):
-        members.setdefault(key, []).append(i)
-    for i in np.flatnonzero(matched.tp.any(axis=0)):
-        candidates = np.asarray(members[(int(matched.pred_class[i]), int(matched.video[i]))])
-        tiou = segment_tiou(matched.start[i], matched.end[i], gt.gt_start[candidates], gt.gt_end[candidates])
-        order = np.argsort(tiou)[::-1]  # the references' preference order, ties included
-        preference, preference_tiou = candidates[order], tiou[order]
-        for t in np.flatnonzero(matched.tp[:, i]):
-            free = (~locked[t, preference]) & ~(preference_tiou < matched.tiou_thresholds[t])
-            j = preference[np.argmax(free)]
-            taken[t, i] = j
-            locked[t, j] = True
+    rows = np.flatnonzero(matched.tp.any(axis=0))  # (R,) in score order within each class
+    if rows.size == 0:
+        return taken
+    num_videos = max(len(gt.video_ids), int(matched.video.max()) + 1)
+    groups = GroundTruthGroups.build(matched.gt_class, gt.gt_video, num_videos)
+    group = groups.group_of(matched.pred_class[rows].astype(np.int64) * num_videos + matched.video[rows])
+    lengths = groups.counts[group]  # (R,) every true positive has a group
+    width = int(lengths.max())
+    slot = np.arange(width)
+    valid = slot[None, :] < lengths[:, None]  # (R, K)
+    candidates = np.where(valid, groups.order[np.minimum(groups.starts[group][:, None] + slot, len(gt) - 1)], -1)
+    tiou = np.where(valid, segment_tiou(matched.start[rows, None], matched.end[rows, None],
+                                        gt.gt_start[candidates], gt.gt_end[candidates]), -np.inf)
+    order = _preference_order(tiou, lengths)
+    candidates = np.take_along_axis(candidates, order, axis=1)
+    tiou = np.take_along_axis(tiou, order, axis=1)
+    reaches = ~(tiou[None] < matched.tiou_thresholds[:, None, None]) & valid[None]  # (T, R, K), NaN passes
+    locked = np.zeros((num_thr, len(gt) + 1), dtype=bool)  # last column: padding
+    round_of = np.empty(rows.size, dtype=np.int64)  # rank of each row inside its group
+    by_group = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[by_group], group[by_group])
+    round_of[by_group] = np.arange(rows.size) - starts
+    thr_index = np.arange(num_thr)[:, None]
+    for r in range(int(round_of.max()) + 1):
+        these = np.flatnonzero(round_of == r)
+        cand = candidates[these]  # (S, K); the groups of one round are disjoint
+        free = reaches[:, these] & ~locked[:, cand]  # (T, S, K)
+        first = np.argmax(free, axis=2)  # (T, S)
+        hit = matched.tp[:, rows[these]]  # (T, S): the evaluator's verdict
+        choice = np.where(hit, cand[np.arange(these.size)[None, :], first], -1)
+        taken[:, rows[these]] = choice
+        locked[thr_index, np.where(hit, choice, len(gt))] = True
     return taken
