@@ -64,3 +64,14 @@ def test_bad_inputs_are_named(run_cli, tmp_path, files):
     code, _, err = run_cli("analyze", *files, "--out", tmp_path / "a", "--top-factor", "0")
     assert code == 2 and "--top-factor" in err
     assert not (tmp_path / "a").exists()
+
+
+def test_missing_matplotlib_stops_before_any_work_unless_no_plots(run_cli, tmp_path, files, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, _, err = run_cli("analyze", *files, "--out", tmp_path / "a")
+    assert code == 2 and 'pip install "actionformer[plot]"' in err and "--no-plots" in err
+    assert not (tmp_path / "a").exists()
+    code, _, err = run_cli("analyze", *files, "--out", tmp_path / "a", "--no-plots")
+    assert code == 0, err

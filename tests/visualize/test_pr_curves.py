@@ -34,7 +34,7 @@ def test_mean_figure_has_a_line_per_threshold_labelled_with_its_map():
     matched = match_predictions(gt, preds, [0.3, 0.5, 0.7])
     ax = plot_pr_curves(matched).axes[0]
     labels = [line.get_label() for line in ax.get_lines()]
-    assert len(labels) == 3 and labels[0].startswith("tIoU 0.30  (mAP ")
+    assert len(labels) == 3 and labels[0].startswith("tIoU 0.30: mAP ")
 
 
 def test_per_class_figure_has_a_panel_per_class_plus_the_mean():

@@ -96,12 +96,15 @@ def run(args: argparse.Namespace) -> int:
         return _error(f"--top-factor must be at least 1, got {args.top_factor}")
     try:
         _check_plotting(args)
+    except MissingPlotDependency as exc:
+        return _error(f"{exc} (or pass --no-plots for the tables and json only)")
+    try:
         inputs = load_inputs(args)
         matched = match_predictions(inputs.gt, inputs.preds, inputs.tiou_thresholds)
         normalize = not args.plain_ap
         false_positives = analyze_false_positives(matched, args.top_factor, normalize)
         sensitivity = analyze_sensitivity(matched, _bins(args, inputs.dataset), normalize)
-    except (EvaluationInputError, ValueError, MissingPlotDependency) as exc:
+    except (EvaluationInputError, ValueError) as exc:
         return _error(str(exc))
     for note in inputs.notes:
         print(note, file=sys.stderr)

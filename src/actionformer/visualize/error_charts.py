@@ -48,7 +48,9 @@ def plot_false_positives(result: FalsePositiveAnalysis) -> Any:
     profile_ax.set_ylabel("share of the predictions (%)")
     profile_ax.set_xlabel("top predictions per class (G = its ground-truth instances)")
     profile_ax.set_title("False-positive profile", fontsize=11, loc="left")
-    profile_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False, reverse=True)
+    handles, labels = profile_ax.get_legend_handles_labels()  # listed top to bottom, as stacked
+    profile_ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+                      frameon=False)
     _clean_axes(profile_ax)
 
     names = list(result.average_map_gain)

@@ -48,10 +48,10 @@ def _threshold_colors(count: int) -> List[Any]:
 
 
 def _draw_curves(ax: Any, grid: np.ndarray, curves: np.ndarray, thresholds: np.ndarray, aps: np.ndarray,
-                 with_labels: bool) -> None:
-    """One line per threshold; ``curves`` (T, R), ``aps`` (T,)."""
+                 label_metric: Optional[str]) -> None:
+    """One line per threshold; ``curves`` (T, R), ``aps`` (T,); lines labelled when ``label_metric``."""
     for t, color in enumerate(_threshold_colors(len(thresholds))):
-        label = f"tIoU {thresholds[t]:.2f}: AP {aps[t] * 100:.1f}" if with_labels else None
+        label = f"tIoU {thresholds[t]:.2f}: {label_metric} {aps[t] * 100:.1f}" if label_metric else None
         ax.plot(grid, curves[t], color=color, linewidth=1.6, label=label, drawstyle="steps-pre")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
@@ -66,9 +66,7 @@ def plot_pr_curves(matched: MatchedPredictions) -> Any:
     ap = average_precision(matched)  # (T, C)
     figure = new_figure(7.0, 5.2)
     ax = figure.add_subplot()
-    _draw_curves(ax, grid, curves.mean(axis=1), matched.tiou_thresholds, ap.mean(axis=1), with_labels=False)
-    for t, line in enumerate(ax.get_lines()):
-        line.set_label(f"tIoU {matched.tiou_thresholds[t]:.2f}  (mAP {ap[t].mean() * 100:.1f})")
+    _draw_curves(ax, grid, curves.mean(axis=1), matched.tiou_thresholds, ap.mean(axis=1), label_metric="mAP")
     ax.set_xlabel("recall")
     ax.set_ylabel("interpolated precision, mean over classes")
     ax.set_title(f"Precision-recall, {len(matched.class_ids)} classes, average mAP {np.mean(ap) * 100:.2f}",
@@ -106,11 +104,11 @@ def plot_pr_curves_per_class(matched: MatchedPredictions, classes: Sequence[int]
     figure = new_figure(3.1 * columns, 2.6 * rows + 0.7)
     axes = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
     thresholds = matched.tiou_thresholds
-    _draw_curves(axes[0, 0], grid, curves.mean(axis=1), thresholds, ap.mean(axis=1), with_labels=True)
+    _draw_curves(axes[0, 0], grid, curves.mean(axis=1), thresholds, ap.mean(axis=1), label_metric="mAP")
     axes[0, 0].set_title(f"all classes: mAP {np.mean(ap) * 100:.1f}", fontsize=9)
     for panel, c in enumerate(classes, start=1):
         ax = axes[panel // columns, panel % columns]
-        _draw_curves(ax, grid, curves[:, c], thresholds, ap[:, c], with_labels=False)
+        _draw_curves(ax, grid, curves[:, c], thresholds, ap[:, c], label_metric=None)
         ax.set_title(f"{matched.class_names[c]}: AP {ap[:, c].mean() * 100:.1f} "
                      f"({matched.num_positives[c]} gt)", fontsize=9)
     for panel in range(panels, rows * columns):
@@ -122,9 +120,7 @@ def plot_pr_curves_per_class(matched: MatchedPredictions, classes: Sequence[int]
         lowest.set_xlabel("recall", fontsize=8)
     for ax in axes[:, 0]:
         ax.set_ylabel("precision", fontsize=8)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    labels = [f"tIoU {t:.2f}" for t in thresholds]
-    figure.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 10), fontsize=8, frameon=False)
+    axes[0, 0].legend(loc="lower left", fontsize=7, frameon=True, framealpha=0.9)
     figure.suptitle("Precision-recall per class (interpolated precision), AP averaged over the thresholds",
                     fontsize=10)
     return figure
