@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from actionformer.modeling.meta_archs.inputs import DenseOutputs, batch_videos, padding_per_level
+from actionformer.modeling.meta_archs.inputs import batch_videos, padding_per_level
 from actionformer.modeling.meta_archs.loc_point_transformer import LocPointTransformer, video_meta
 
 
@@ -155,4 +155,4 @@ class _null:
         return None
 
 
-__all__ = ["DenseOutputs", "alignment", "can_window", "measure_reach", "plan_windows", "windowed_detection"]
+__all__ = ["alignment", "can_window", "measure_reach", "plan_windows", "windowed_detection"]
