@@ -22,6 +22,8 @@ COMMANDS = {
     "plot": ("actionformer.cli.plot", "draw a video's detections on a timeline, or precision-recall curves"),
     "analyze": ("actionformer.cli.analyze", "error analysis of a prediction file: false-positive types (DETAD), "
                                             "mAP by action length and coverage"),
+    "infer": ("actionformer.cli.infer", "run a trained model on feature files of new videos (no annotations needed)"),
+    "export": ("actionformer.cli.export", "export the dense network to ONNX or TorchScript (dynamic time axis)"),
 }
 
 
