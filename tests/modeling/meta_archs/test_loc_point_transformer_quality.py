@@ -95,10 +95,15 @@ def test_positive_iou_is_the_detached_iou_of_the_positive_points(tiny_config, ma
     assert bool(((iou >= 0) & (iou <= 1)).all())
 
 
-@pytest.mark.parametrize("name", list(TRAIN_OPTIONS))
-def test_training_options_train_every_parameter(tiny_config, make_video, name):
-    train_extra, model_extra = TRAIN_OPTIONS[name]
-    cfg = tiny_config(**model_extra)
+ALL_TRAIN_OPTIONS = ({"reg_loss_type": "eiou", "cls_loss_type": "quality_focal"}, {"head_type": "v2"})
+SWEEP = [(name, "convTransformer") for name in TRAIN_OPTIONS] + [
+    ("all", "conv"), ("all", "convTransformerv2")]
+
+
+@pytest.mark.parametrize("name,backbone", SWEEP)
+def test_training_options_train_every_parameter(tiny_config, make_video, name, backbone):
+    train_extra, model_extra = TRAIN_OPTIONS.get(name, ALL_TRAIN_OPTIONS)
+    cfg = tiny_config(**model_extra, backbone_type=backbone)
     cfg["train_cfg"] = {**cfg["train_cfg"], "droppath": 0.0, **train_extra}
     model = make_meta_arch("LocPointTransformer", **cfg).train()
     losses = model([make_video(64, seed=s) for s in range(2)])
