@@ -169,6 +169,60 @@ def postprocess_cost(repeats: int) -> Dict[str, Dict[str, float]]:
     return out
 
 
+def train_step_cost(repeats: int) -> Dict[str, float]:
+    """Median milliseconds of one training step (forward, backward) of the ablation's model on a
+    fixed batch of 4 videos of 128 steps, per training option; variants interleaved so that a
+    busy machine slows them alike."""
+    import torch
+
+    from actionformer.config import config_from_dict
+    from actionformer.modeling import make_meta_arch
+
+    torch.set_num_threads(1)
+    cfg = config_from_dict({"dataset": {"input_dim": 32, "num_classes": 8, "max_seq_len": 128},
+                            "model": dict(MODEL), "train_cfg": {"droppath": 0.0}})
+    g = torch.Generator().manual_seed(0)
+    videos = [{"video_id": f"v{i}", "feats": torch.randn(32, 128, generator=g),
+               "segments": torch.tensor([[10.0, 14.0], [40.0, 70.0], [90.0, 93.0]]),
+               "labels": torch.tensor([i % 8, 3, 5]), "fps": 30.0, "duration": 68.3,
+               "feat_stride": 16, "feat_num_frames": 16} for i in range(4)]
+    variants = {"baseline": ({}, {}), **{name: _as_cfg(o) for name, o in TRAIN_OPTIONS.items()}}
+    models = {}
+    for name, (train_extra, model_extra) in variants.items():
+        model_cfg = {**cfg["model"], **model_extra, "train_cfg": {**cfg["model"]["train_cfg"], **train_extra}}
+        torch.manual_seed(0)
+        models[name] = make_meta_arch("LocPointTransformer", **model_cfg).train()
+    times: Dict[str, List[float]] = {name: [] for name in variants}
+    for _ in range(repeats + 1):  # the first round warms up
+        for name, model in models.items():
+            start = time.perf_counter()
+            model.zero_grad()
+            model(videos)["final_loss"].backward()
+            times[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(t[1:]) for name, t in times.items()}
+
+
+def _as_cfg(overrides: List[str]) -> Tuple[Dict, Dict]:
+    """``--set`` overrides of TRAIN_OPTIONS -> (train_cfg, model) entries."""
+    train_extra, model_extra = {}, {}
+    for item in overrides:
+        path, value = item.split("=", 1)
+        section, key = path.split(".", 1)
+        (train_extra if section == "train_cfg" else model_extra)[key] = value
+    return train_extra, model_extra
+
+
+def _print_costs(report: Dict) -> None:
+    print("| inference option (THUMOS-sized case) | NMS ms | vs soft-NMS | detect ms |\n|---|---|---|---|")
+    soft = report["postprocess_ms"]["soft-NMS"]["nms_ms"]
+    for name, row in report["postprocess_ms"].items():
+        print(f"| {name} | {row['nms_ms']:.1f} | {row['nms_ms'] / soft:.2f}x | {row['detect_ms']:.1f} |")
+    base = report["train_step_ms"]["baseline"]
+    print("\n| training option | train step ms (B=4, T=128) | vs baseline |\n|---|---|---|")
+    for name, ms in report["train_step_ms"].items():
+        print(f"| {name} | {ms:.1f} | {ms / base:.2f}x |", flush=True)
+
+
 def _table(results: Dict) -> List[str]:
     lines = ["| variant | average mAP (%) mean ± spread | per seed | train s/run | eval s/run |",
              "|---|---|---|---|---|"]
@@ -195,18 +249,18 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7, help="timing repeats of the post-processing")
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--costs-only", action="store_true",
+                        help="only the time of each option (post-processing, training step); no training runs")
     args = parser.parse_args(argv)
 
     from actionformer.data.synthetic import make_synthetic_dataset
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="quality_ablation_"))
     report: Dict = {"seeds": args.seeds, "epochs": args.epochs, "videos": args.videos, "model": MODEL,
-                    "settings": {}, "postprocess_ms": postprocess_cost(args.repeats)}
-    print("| inference option (THUMOS-sized case) | NMS ms | vs soft-NMS | detect ms |\n|---|---|---|---|")
-    soft = report["postprocess_ms"]["soft-NMS"]["nms_ms"]
-    for name, row in report["postprocess_ms"].items():
-        print(f"| {name} | {row['nms_ms']:.1f} | {row['nms_ms'] / soft:.2f}x | {row['detect_ms']:.1f} |", flush=True)
-    for setting in args.settings:
+                    "settings": {}, "postprocess_ms": postprocess_cost(args.repeats),
+                    "train_step_ms": train_step_cost(args.repeats)}
+    _print_costs(report)
+    for setting in args.settings if not args.costs_only else []:
         spec = SETTINGS[setting]
         folder = workdir / re.sub(r"[^a-z0-9]+", "_", setting)
         config = Path(make_synthetic_dataset(
@@ -218,8 +272,9 @@ def main(argv: List[str] | None = None) -> int:
         report["settings"][setting] = {"generator": spec, "results": results}
         print(f"\n### {setting}: {spec}\n")
         print("\n".join(_table(results)), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    out = args.out.with_name(args.out.stem + "_costs.json") if args.costs_only else args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1) + "\n")
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import List, Sequence, Type
+from typing import Callable, List, Sequence, Type
 
 import torch
 import torch.nn.functional as F
@@ -115,18 +115,21 @@ class _ResidualTower(_ConvTower):
         self.proj = MaskedConv1D(input_dim, feat_dim, 1, stride=1, padding=0)
         super()._build_tower(feat_dim, feat_dim, num_layers, kernel_size, with_ln)
 
-    def _tower(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def _tower(self, x: torch.Tensor, mask: torch.Tensor,
+                clean: Callable[[torch.Tensor], torch.Tensor] = lambda t: t) -> torch.Tensor:
+        """``clean`` runs on every layer's output (the CPU variant zeroes the gaps between
+        joined levels with it; here it changes nothing)."""
         x = self.proj(x, mask)[0]  # (B, feat_dim, T)
         layers = list(zip(self.head, self.norm))
         for first in range(0, len(layers), 2):
             pair = layers[first:first + 2]
             if len(pair) == 1:  # an unpaired last layer: plain, as in v1
                 conv, norm = pair[0]
-                x = self.act(norm(conv(x, mask)[0]))
+                x = clean(self.act(norm(conv(x, mask)[0])))
                 continue
             (conv_a, norm_a), (conv_b, norm_b) = pair
-            inner = self.act(norm_a(conv_a(x, mask)[0]))
-            x = self.act(norm_b(conv_b(inner, mask)[0]) + x)
+            inner = clean(self.act(norm_a(conv_a(x, mask)[0])))
+            x = clean(self.act(norm_b(conv_b(inner, mask)[0]) + x))
         return x
 
 
