@@ -110,7 +110,7 @@ def run_setting(config: Path, seeds: List[int], epochs: int, threads: int) -> Di
         for name, overrides in TRAIN_OPTIONS.items():
             tag = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") + f"_s{seed}"
             exp_dir, train_s = train(config, tag, overrides, seed, epochs, threads)
-            value, eval_s = evaluate(config, exp_dir, [], threads)
+            value, eval_s = evaluate(config, exp_dir, overrides, threads)  # the model keys must match
             _record(results, name, seed, value, train_s, eval_s)
     baseline = _mean(results["baseline"])
     train_best = [o for name in TRAIN_OPTIONS if _mean(results[name]) > baseline for o in TRAIN_OPTIONS[name]]

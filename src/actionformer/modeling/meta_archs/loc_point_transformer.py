@@ -300,7 +300,7 @@ class LocPointTransformer(MetaArch):
         IoU of each positive point's predicted segment in place of its one-hot 1."""
         target = gt_cls
         if getattr(self.cls_loss, "wants_quality_targets", False):
-            target = gt_cls.float()  # (B, P, C), a copy to write the IoU into
+            target = gt_cls.to(torch.float32, copy=True)  # (B, P, C), a copy to write the IoU into
             target[pos] = target[pos] * self.positive_iou(out, gt_offsets, pos).unsqueeze(-1)
         smoothing = self.train_cfg.get("label_smoothing", 0.0)
         target = target[valid] * (1 - smoothing) + smoothing / (self.num_classes + 1)
