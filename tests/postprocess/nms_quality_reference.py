@@ -20,13 +20,14 @@ EPS = F32(1e-6)
 def overlap(a1, a2, b1, b2, use_diou):
     """IoU (or DIoU) of two float32 segments, with the original's +1e-6 lengths."""
     len_a, len_b = (a2 - a1) + EPS, (b2 - b1) + EPS
-    inter = max(F32(0), min(a2, b2) - max(a1, b1))
+    overlap_or_gap = min(a2, b2) - max(a1, b1)  # negative: the gap between them
+    inter = max(F32(0), overlap_or_gap)
     iou = inter / (len_a + len_b - inter)
     if not use_diou:
         return iou
-    centre_gap = (a1 + a2) - (b1 + b2)
-    enclosing = F32(2) * ((max(a2, b2) - min(a1, b1)) + EPS)
-    return iou - (centre_gap / enclosing) * (centre_gap / enclosing)
+    centre_distance = (a1 + a2) * F32(0.5) - (b1 + b2) * F32(0.5)
+    enclosing = (len_a + len_b) - overlap_or_gap  # max(a2, b2) - min(a1, b1), plus 2e-6
+    return iou - (centre_distance / enclosing) * (centre_distance / enclosing)
 
 
 def soft_nms_loop(segs, scores, sigmas, min_score, use_diou):

@@ -26,8 +26,9 @@ from actionformer.postprocess.voting import seg_voting
 # Added to every segment length before the IoU, as the original does.
 _LENGTH_EPS = 1e-6
 
-# Row fields of the packed soft-NMS working array (_SIGMA only with per-class sigmas).
-_X1, _X2, _SCORE, _LENGTH, _INDEX, _SIGMA = range(6)
+# Row fields of the packed soft-NMS working array; optional ones (per-class sigma, the centres
+# for DIoU) follow at the indices soft_nms_packed gives them.
+_X1, _X2, _SCORE, _LENGTH, _INDEX = range(5)
 
 
 def _working_dtype(segs: torch.Tensor) -> np.dtype:
@@ -49,20 +50,33 @@ def _pack_groups(
 
 def _segment_overlap(
     top_x1: np.ndarray, top_x2: np.ndarray, top_len: np.ndarray,
-    x1: np.ndarray, x2: np.ndarray, length: np.ndarray, use_diou: bool = False,
+    x1: np.ndarray, x2: np.ndarray, length: np.ndarray,
 ) -> np.ndarray:
-    """IoU of one segment per row (shape (R, 1)) against a row of segments (R, L), as the original;
-    with ``use_diou`` the DIoU, IoU - (centre distance / enclosing length)^2, in [-1, 1]."""
+    """IoU of one segment per row (shape (R, 1)) against a row of segments (R, L), as the original."""
     inter = np.maximum(np.minimum(top_x2, x2) - np.maximum(top_x1, x1), 0)
-    iou = inter / (top_len + length - inter)
-    if not use_diou:
-        return iou
-    dtype = iou.dtype.type
-    # centres doubled: the halves cancel in the ratio; the enclosing length carries the same
-    # +1e-6 as the lengths, so two identical zero-length segments give 0 / eps, not 0 / 0
-    centre_gap = (top_x1 + top_x2) - (x1 + x2)
-    enclosing = dtype(2) * ((np.maximum(top_x2, x2) - np.minimum(top_x1, x1)) + dtype(_LENGTH_EPS))
-    return iou - np.square(centre_gap / enclosing)
+    return inter / (top_len + length - inter)
+
+
+def _segment_diou(
+    top_x1: np.ndarray, top_x2: np.ndarray, top_len: np.ndarray, top_mid: np.ndarray,
+    x1: np.ndarray, x2: np.ndarray, length: np.ndarray, mid: np.ndarray,
+) -> np.ndarray:
+    """DIoU, IoU - (centre distance / enclosing length)^2, in [-1, 1], with the shapes of
+    ``_segment_overlap`` and the centres ``mid`` given. The enclosing length is
+    ``len_a + len_b - overlap`` with the overlap taken before clamping at 0 (negative: the gap),
+    which reuses the IoU's terms; the lengths carry the original's +1e-6, so two identical
+    zero-length segments give 0 / eps, not 0 / 0."""
+    overlap = np.minimum(top_x2, x2) - np.maximum(top_x1, x1)
+    inter = np.maximum(overlap, 0)
+    lengths = top_len + length
+    iou = inter / (lengths - inter)
+    ratio = (top_mid - mid) / (lengths - overlap)
+    return iou - np.square(ratio)
+
+
+def segment_centres(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    """Centres of segments, as DIoU uses them (computed once per candidate, not per step)."""
+    return (x1 + x2) * x1.dtype.type(0.5)
 
 
 def soft_nms_packed(
@@ -103,8 +117,13 @@ def soft_nms_packed(
         x1, x2, scores, (x2 - x1) + dtype(_LENGTH_EPS),
         np.broadcast_to(np.arange(width, dtype=scores.dtype), (num_groups, width)),
     ]
+    sigma_row = mid_row = None
     if sigmas is not None:
+        sigma_row = len(fields)
         fields.append(sigmas.astype(scores.dtype, copy=False))
+    if use_diou:
+        mid_row = len(fields)
+        fields.append(segment_centres(x1, x2))
     work = np.stack(fields)
     limit = width if max_keep <= 0 else min(width, max_keep)
     rows = np.arange(num_groups)  # group id of each row still in ``work``
@@ -132,13 +151,17 @@ def soft_nms_packed(
         picked.append(top)
 
         rest = view[:, :, 1:]  # (5, R, L-1)
-        iou = _segment_overlap(
-            top[_X1, :, None], top[_X2, :, None], top[_LENGTH, :, None],
-            rest[_X1], rest[_X2], rest[_LENGTH], use_diou,
-        )
-        if use_diou:
-            iou = np.maximum(iou, 0)
-        row_sigma = neg_sigma if sigmas is None else -top[_SIGMA, :, None]  # scalar or (R, 1)
+        if mid_row is None:
+            iou = _segment_overlap(
+                top[_X1, :, None], top[_X2, :, None], top[_LENGTH, :, None],
+                rest[_X1], rest[_X2], rest[_LENGTH],
+            )
+        else:  # DIoU <= 0 (centres far apart for the overlap) decays nothing
+            iou = np.maximum(_segment_diou(
+                top[_X1, :, None], top[_X2, :, None], top[_LENGTH, :, None], top[mid_row, :, None],
+                rest[_X1], rest[_X2], rest[_LENGTH], rest[mid_row],
+            ), 0)
+        row_sigma = neg_sigma if sigma_row is None else -top[sigma_row, :, None]  # scalar or (R, 1)
         # -(a * a) / s == (a * a) / -s exactly; exp in float64 then rounded to float32 is the
         # correctly rounded expf of the C code
         decay = np.exp(np.square(iou) / row_sigma, dtype=np.float64).astype(scores.dtype)
@@ -205,6 +228,7 @@ def hard_nms_packed(
     if thresholds is not None:
         thresholds = thresholds.astype(x1.dtype, copy=False)
     length = (x2 - x1) + dtype(_LENGTH_EPS)
+    mid = segment_centres(x1, x2) if use_diou else None
     columns = np.arange(width)
     selectable = columns[None, :] < lengths[:, None]  # (G, N)
     limit = width if max_keep <= 0 else min(width, max_keep)
@@ -219,16 +243,19 @@ def hard_nms_packed(
             )
             if thresholds is not None:
                 thresholds = thresholds[has_next]
+            if mid is not None:
+                mid = mid[has_next]
             if rows.size == 0:
                 break
         row_ids = np.arange(rows.size)
         pick = selectable.argmax(axis=1)  # first selectable slot, (R,)
         kept_index[rows, step] = pick
         kept_count[rows] += 1
-        iou = _segment_overlap(
-            x1[row_ids, pick, None], x2[row_ids, pick, None], length[row_ids, pick, None],
-            x1, x2, length, use_diou,
-        )
+        top = (x1[row_ids, pick, None], x2[row_ids, pick, None], length[row_ids, pick, None])
+        if mid is None:
+            iou = _segment_overlap(*top, x1, x2, length)
+        else:
+            iou = _segment_diou(*top, mid[row_ids, pick, None], x1, x2, length, mid)
         row_threshold = threshold if thresholds is None else thresholds[row_ids, pick, None]
         # the kept slot and everything before it leave the candidate pool; written as
         # "not >=" so that a NaN IoU suppresses nothing, as in the original
