@@ -137,7 +137,7 @@ def postprocess_cost(repeats: int) -> Dict[str, Dict[str, float]]:
     import torch
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_postprocess import BASE_CFG, CASES, _median_ms, synthetic_video  # noqa: E402
+    from bench_postprocess import BASE_CFG, CASES, synthetic_video  # noqa: E402
 
     from actionformer.postprocess import NMS_METHODS, decode_candidates, detect
 
@@ -156,18 +156,24 @@ def postprocess_cost(repeats: int) -> Dict[str, Dict[str, float]]:
                                       "class_iou_threshold": {c: 0.3 + 0.05 * c for c in range(10)}},
         "score temperature 1.5": {"score_temperature": 1.5},
     }
-    out = {}
+    calls = {}
     for name, extra in variants.items():
         cfg = {**BASE_CFG, **case["cfg"], **extra}
         segs, scores, labels = decode_candidates(points, logits, offsets, masks, cfg["pre_nms_thresh"],
                                                  cfg["pre_nms_topk"], cfg["duration_thresh"],
                                                  cfg.get("score_temperature", 1.0))
         nms = NMS_METHODS.get(cfg["nms_method"])
-        out[name] = {
-            "nms_ms": _median_ms(lambda: nms(segs, scores, labels, cfg), repeats),
-            "detect_ms": _median_ms(lambda: detect(points, logits, offsets, masks, meta, cfg), repeats),
-        }
-    return out
+        calls[name] = {"nms_ms": lambda nms=nms, c=cfg, a=(segs, scores, labels): nms(*a, c),
+                       "detect_ms": lambda c=cfg: detect(points, logits, offsets, masks, meta, c)}
+    # interleaved rounds, so that a busy machine slows every variant alike
+    times: Dict[str, Dict[str, List[float]]] = {n: {"nms_ms": [], "detect_ms": []} for n in calls}
+    for _ in range(repeats + 1):  # the first round warms up
+        for name, fns in calls.items():
+            for what, fn in fns.items():
+                start = time.perf_counter()
+                fn()
+                times[name][what].append((time.perf_counter() - start) * 1000)
+    return {n: {w: statistics.median(t[1:]) for w, t in row.items()} for n, row in times.items()}
 
 
 def train_step_cost(repeats: int) -> Dict[str, float]:
