@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actionformer.postprocess import batched_nms
-from actionformer.postprocess.nms import _segment_diou
+from actionformer.postprocess.segment_overlap import segment_diou
 from nms_quality_reference import overlap, reference_nms
 
 
@@ -23,7 +23,7 @@ def _t(rows):
 
 def test_diou_of_hand_cases():
     # [0, 4] vs [2, 6]: IoU 2 / 6; centres 2 and 4, enclosing 6 -> DIoU = 1/3 - (2/6)^2
-    diou = _segment_diou(np.float64([[0]]), np.float64([[4]]), np.float64([[4 + 1e-6]]), np.float64([[2]]),
+    diou = segment_diou(np.float64([[0]]), np.float64([[4]]), np.float64([[4 + 1e-6]]), np.float64([[2]]),
                          np.float64([[2]]), np.float64([[6]]), np.float64([[4 + 1e-6]]), np.float64([[4]]))
     assert diou.item() == pytest.approx(1 / 3 - (2 / 6) ** 2, abs=1e-6)
     # same centre: DIoU is IoU; disjoint and far: negative

@@ -12,6 +12,9 @@ from __future__ import annotations
 import difflib
 from typing import Any, Dict, Mapping, Optional
 
+import numpy as np
+import torch
+
 from actionformer.config.valuetypes import ValueType, is_int, is_number, show
 
 CLASS_TABLE_KEYS = ("class_sigma", "class_iou_threshold")
@@ -79,3 +82,25 @@ def resolve_class_tables(test_cfg: Mapping[str, Any], label_ids: Mapping[str, in
             resolved[cls_id] = float(value)
         out[key] = resolved
     return out
+
+
+def per_candidate_values(
+    labels: torch.Tensor, by_class: Optional[Mapping[int, float]], default: float, what: str,
+) -> Optional[np.ndarray]:
+    """``by_class[label]`` (``default`` for classes it does not list) of every candidate, (N,)
+    float64; ``None`` when ``by_class`` is empty, so the caller keeps its scalar path."""
+    if not by_class:
+        return None
+    bad = [c for c in by_class if isinstance(c, bool) or not isinstance(c, (int, np.integer))]
+    if bad:
+        raise ValueError(
+            f"batched_nms: {what} keys must be class ids (int); got {bad!r}. Class names are "
+            "turned into ids when the model is built from a config with a dataset "
+            "(actionformer.postprocess.resolve_class_tables)"
+        )
+    label_np = labels.numpy().astype(np.int64)
+    size = max([int(label_np.max()) + 1 if label_np.size else 0] + [int(c) + 1 for c in by_class])
+    table = np.full(size, default, dtype=np.float64)
+    for cls, value in by_class.items():
+        table[int(cls)] = value
+    return table[label_np]

@@ -21,6 +21,8 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from actionformer.postprocess.class_params import per_candidate_values
+from actionformer.postprocess.segment_overlap import segment_diou, segment_iou, segment_centres
 from actionformer.postprocess.voting import seg_voting
 
 # Added to every segment length before the IoU, as the original does.
@@ -46,37 +48,6 @@ def _pack_groups(
     for row, pos in enumerate(group_positions):
         packed[row, : len(pos)] = values[pos]
     return packed, lengths
-
-
-def _segment_overlap(
-    top_x1: np.ndarray, top_x2: np.ndarray, top_len: np.ndarray,
-    x1: np.ndarray, x2: np.ndarray, length: np.ndarray,
-) -> np.ndarray:
-    """IoU of one segment per row (shape (R, 1)) against a row of segments (R, L), as the original."""
-    inter = np.maximum(np.minimum(top_x2, x2) - np.maximum(top_x1, x1), 0)
-    return inter / (top_len + length - inter)
-
-
-def _segment_diou(
-    top_x1: np.ndarray, top_x2: np.ndarray, top_len: np.ndarray, top_mid: np.ndarray,
-    x1: np.ndarray, x2: np.ndarray, length: np.ndarray, mid: np.ndarray,
-) -> np.ndarray:
-    """DIoU, IoU - (centre distance / enclosing length)^2, in [-1, 1], with the shapes of
-    ``_segment_overlap`` and the centres ``mid`` given. The enclosing length is
-    ``len_a + len_b - overlap`` with the overlap taken before clamping at 0 (negative: the gap),
-    which reuses the IoU's terms; the lengths carry the original's +1e-6, so two identical
-    zero-length segments give 0 / eps, not 0 / 0."""
-    overlap = np.minimum(top_x2, x2) - np.maximum(top_x1, x1)
-    inter = np.maximum(overlap, 0)
-    lengths = top_len + length
-    iou = inter / (lengths - inter)
-    ratio = (top_mid - mid) / (lengths - overlap)
-    return iou - np.square(ratio)
-
-
-def segment_centres(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
-    """Centres of segments, as DIoU uses them (computed once per candidate, not per step)."""
-    return (x1 + x2) * x1.dtype.type(0.5)
 
 
 def soft_nms_packed(
@@ -152,12 +123,12 @@ def soft_nms_packed(
 
         rest = view[:, :, 1:]  # (5, R, L-1)
         if mid_row is None:
-            iou = _segment_overlap(
+            iou = segment_iou(
                 top[_X1, :, None], top[_X2, :, None], top[_LENGTH, :, None],
                 rest[_X1], rest[_X2], rest[_LENGTH],
             )
         else:  # DIoU <= 0 (centres far apart for the overlap) decays nothing
-            iou = np.maximum(_segment_diou(
+            iou = np.maximum(segment_diou(
                 top[_X1, :, None], top[_X2, :, None], top[_LENGTH, :, None], top[mid_row, :, None],
                 rest[_X1], rest[_X2], rest[_LENGTH], rest[mid_row],
             ), 0)
@@ -253,9 +224,9 @@ def hard_nms_packed(
         kept_count[rows] += 1
         top = (x1[row_ids, pick, None], x2[row_ids, pick, None], length[row_ids, pick, None])
         if mid is None:
-            iou = _segment_overlap(*top, x1, x2, length)
+            iou = segment_iou(*top, x1, x2, length)
         else:
-            iou = _segment_diou(*top, mid[row_ids, pick, None], x1, x2, length, mid)
+            iou = segment_diou(*top, mid[row_ids, pick, None], x1, x2, length, mid)
         row_threshold = threshold if thresholds is None else thresholds[row_ids, pick, None]
         # the kept slot and everything before it leave the candidate pool; written as
         # "not >=" so that a NaN IoU suppresses nothing, as in the original
@@ -273,28 +244,6 @@ def _check_inputs(segs: torch.Tensor, scores: torch.Tensor, cls_idxs: torch.Tens
         )
     if torch.isnan(scores).any() or torch.isnan(segs).any():
         raise ValueError("batched_nms: NaN in segs or scores (did the model diverge?)")
-
-
-def per_candidate_values(
-    labels: torch.Tensor, by_class: Optional[Mapping[int, float]], default: float, what: str,
-) -> Optional[np.ndarray]:
-    """``by_class[label]`` (``default`` for classes it does not list) of every candidate, (N,)
-    float64; ``None`` when ``by_class`` is empty, so the caller keeps its scalar path."""
-    if not by_class:
-        return None
-    bad = [c for c in by_class if isinstance(c, bool) or not isinstance(c, (int, np.integer))]
-    if bad:
-        raise ValueError(
-            f"batched_nms: {what} keys must be class ids (int); got {bad!r}. Class names are "
-            "turned into ids when the model is built from a config with a dataset "
-            "(actionformer.postprocess.resolve_class_tables)"
-        )
-    label_np = labels.numpy().astype(np.int64)
-    size = max([int(label_np.max()) + 1 if label_np.size else 0] + [int(c) + 1 for c in by_class])
-    table = np.full(size, default, dtype=np.float64)
-    for cls, value in by_class.items():
-        table[int(cls)] = value
-    return table[label_np]
 
 
 def _soft_nms_groups(
