@@ -84,5 +84,5 @@ def test_loss_choice_is_validated():
     with pytest.raises(ConfigurationError) as err:
         config_from_dict({"train_cfg": {"reg_loss_type": "dioux"}})
     assert err.value.problems == [
-        "train_cfg.reg_loss_type: expected a registered regression loss (\"diou\" | \"giou\") "
+        "train_cfg.reg_loss_type: expected a registered regression loss (\"diou\" | \"eiou\" | \"giou\" | \"iou\") "
         "(did you mean 'diou'?), got 'dioux' (str)"]

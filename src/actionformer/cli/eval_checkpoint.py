@@ -129,10 +129,10 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     fix_random_seed(int(cfg["init_rand_seed"]), include_cuda=True)
     try:
         val_set = build_dataset(cfg, False, cfg["val_split"], excluded)
+        model = build_model(cfg, label_ids=getattr(val_set, "label_dict", None))
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    model = build_model(cfg)
     try:
         load_checkpoint(ckpt, model, use_ema=not args.no_ema, strict=True)
     except CheckpointError as exc:  # not a checkpoint, truncated, or another config's weights

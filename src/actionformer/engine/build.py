@@ -53,14 +53,27 @@ def build_dataset(cfg: Mapping[str, Any], is_training: bool, split: Sequence[str
     return make_dataset(cfg["dataset_name"], is_training, list(split), **kwargs)
 
 
-def build_model(cfg: Dict[str, Any], empty_label_ids: Optional[List[int]] = None) -> Any:
+def build_model(cfg: Dict[str, Any], empty_label_ids: Optional[List[int]] = None,
+                label_ids: Optional[Mapping[str, int]] = None) -> Any:
     """The meta-architecture ``model_name`` names, built by its ``from_config(cfg)`` (which reads
     only the keys it declares); ``train_cfg.head_empty_cls`` comes from the training set (as the
-    original)."""
+    original). ``label_ids`` (the dataset's class name -> id) turns class names in the per-class
+    NMS tables into ids, for the model only (the config keeps what the user wrote)."""
     from actionformer.modeling import META_ARCHS
 
     if empty_label_ids is not None:
         cfg["model"].setdefault("train_cfg", {})["head_empty_cls"] = list(empty_label_ids)
+    if label_ids is not None and isinstance(cfg["model"].get("test_cfg"), Mapping):
+        from actionformer.data import DataError
+        from actionformer.data.report import ERROR, Problem
+        from actionformer.postprocess.class_params import resolve_class_tables
+
+        try:
+            test_cfg = resolve_class_tables(cfg["model"]["test_cfg"], label_ids)
+        except ValueError as exc:  # a class name the dataset does not have
+            problem = Problem(ERROR, "test_cfg", str(exc), file=(cfg.get("dataset") or {}).get("json_file"))
+            raise DataError([problem], header="the config names classes the dataset does not have") from None
+        cfg = {**cfg, "model": {**cfg["model"], "test_cfg": test_cfg}}
     return META_ARCHS.get(cfg["model_name"]).from_config(cfg)
 
 

@@ -43,7 +43,8 @@ def detect(
 ) -> Dict[str, Any]:
     """Final detections of one video.
 
-    Steps (the first three as in the original release): sigmoid and per-level candidate
+    Steps (the first three as in the original release): sigmoid (of the logits divided by
+    ``test_cfg.score_temperature``, when set) and per-level candidate
     selection (``decode_candidates``), the NMS method registered as ``test_cfg.nms_method``
     (``NMS_METHODS``), conversion from the feature grid to seconds with clipping to
     [0, duration] (``grid_to_seconds``), then the filters named in ``test_cfg.filters``
@@ -74,6 +75,7 @@ def detect(
         points_per_level, cls_logits_per_level, offsets_per_level, masks_per_level,
         pre_nms_thresh=cfg["pre_nms_thresh"], pre_nms_topk=cfg["pre_nms_topk"],
         duration_thresh=cfg["duration_thresh"],
+        score_temperature=float(cfg.get("score_temperature", 1.0)),
     )
     # the NMS kernels run in numpy, which has no bfloat16: widen half-precision outputs (exact)
     segs, scores = (_widen(t.detach().cpu()) for t in (segs, scores))
