@@ -1,0 +1,191 @@
+"""Recommendations for a config from its training data, each with its evidence.
+
+Rules (docs/use_cases.md says why):
+- pyramid levels and regression ranges: ``ranges.py``;
+- ``max_seq_len``: the 75th percentile of the training videos' lengths (so three in four train
+  uncropped), at least 8x the 99th-percentile half-span (a crop holds the long actions), rounded
+  up to the multiple the model needs, at most 4608 (memory); not changed with force_upsampling;
+- local attention window: global (-1) when sequences are short (<= 512 steps: full attention is
+  cheap), else the config's window;
+- flags: point events (most actions shorter than one feature step), very short actions (over
+  10% shorter than two steps), heavy overlap (over 30% of actions overlap another), few actions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from .ranges import RangeAdvice, suggest_config_ranges
+from .stats import ActionStats
+
+MAX_SEQ_CAP = 4608
+
+
+@dataclasses.dataclass
+class Recommendation:
+    key: str  # config path, or a topic for advice that is not one key
+    current: Any
+    suggested: Any
+    evidence: str
+
+
+@dataclasses.dataclass
+class Advice:
+    recommendations: List[Recommendation]
+    notes: List[str]  # flags and what could not be checked
+    ranges: RangeAdvice
+    patch: Dict[str, Any]  # the suggested keys, nested as in a config
+
+
+def _set(patch: Dict[str, Any], path: str, value: Any) -> None:
+    node = patch
+    parts = path.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def max_div_factor(num_levels: int, scale_factor: int, window: Any) -> int:
+    """The multiple ``max_seq_len`` must be of (LocPointTransformer's rule)."""
+    windows = window if isinstance(window, (list, tuple)) else [window] * num_levels
+    factor = 1
+    for level in range(num_levels):
+        stride = scale_factor ** level
+        w = int(windows[min(level, len(windows) - 1)])
+        factor = max(factor, stride * (w // 2) * 2 if w > 1 else stride)
+    return factor
+
+
+def suggest_max_seq_len(stats: ActionStats, divisor: int) -> int:
+    lengths = stats.video_lengths
+    want = float(np.quantile(lengths, 0.75)) if lengths.size else 0.0
+    if stats.half_spans.size:
+        want = max(want, 8.0 * float(np.quantile(stats.half_spans, 0.99)))
+    capped = min(max(want, divisor), MAX_SEQ_CAP)
+    return max(int(math.ceil(capped / divisor)) * divisor, divisor)
+
+
+def _share(mask: np.ndarray) -> float:
+    return float(mask.mean()) if mask.size else 0.0
+
+
+def suggest(stats: ActionStats, cfg: Dict[str, Any]) -> Advice:
+    """Recommendations for ``cfg`` (a resolved config) from the training split's statistics."""
+    model, data = cfg.get("model") or {}, cfg.get("dataset") or {}
+    scale = int(model.get("scale_factor", 2))
+    arch = list(model.get("backbone_arch", [2, 2, 5]))
+    current_ranges = model.get("regression_range")
+    ranges = suggest_config_ranges(stats, current_ranges=current_ranges, scale_factor=scale)
+    recs: List[Recommendation] = []
+    patch: Dict[str, Any] = {}
+    notes: List[str] = []
+    q = ranges.half_span_quantiles
+
+    new_arch = arch[:2] + [ranges.num_levels - 1]
+    recs.append(Recommendation("model.backbone_arch", arch, new_arch,
+                               f"{ranges.num_levels} levels: p99 half-span {q['p99']:.1f} steps is <= 4 strides of "
+                               f"the top level ({scale ** (ranges.num_levels - 1)})"))
+    shares = ", ".join(f"{s:.0%}" for s in ranges.shares)
+    evidence = f"equal shares of training actions per level (got {shares})"
+    if ranges.current_shares is not None:
+        evidence += "; current: " + ", ".join(f"{s:.0%}" for s in ranges.current_shares)
+    recs.append(Recommendation("model.regression_range", current_ranges, ranges.regression_range, evidence))
+    _set(patch, "model.backbone_arch", new_arch)
+    _set(patch, "model.regression_range", ranges.regression_range)
+
+    window = _suggest_window(stats, model, data, recs, patch, ranges.num_levels, scale)
+    if not data.get("force_upsampling"):
+        divisor = max_div_factor(ranges.num_levels, scale, window)
+        seq = suggest_max_seq_len(stats, divisor)
+        fit = _share(stats.video_lengths <= seq)
+        source = "feature files" if stats.lengths_from_features else "duration x fps / feat_stride"
+        recs.append(Recommendation("dataset.max_seq_len", data.get("max_seq_len"), seq,
+                                   f"p75 video length {np.quantile(stats.video_lengths, 0.75):.0f} steps ({source}); "
+                                   f"{fit:.0%} of training videos fit uncropped; multiple of {divisor}"))
+        _set(patch, "dataset.max_seq_len", seq)
+    else:
+        notes.append("dataset.force_upsampling: every video is resized to max_seq_len; its value is kept")
+    notes += _flags(stats)
+    return Advice(recs, notes, ranges, patch)
+
+
+def _suggest_window(stats: ActionStats, model: Dict[str, Any], data: Dict[str, Any], recs: List[Recommendation],
+                    patch: Dict[str, Any], num_levels: int, scale: int) -> Any:
+    current = model.get("n_mha_win_size", -1)
+    lengths = stats.video_lengths
+    short = bool(data.get("force_upsampling")) and int(data.get("max_seq_len", 0)) <= 512
+    short = short or (lengths.size > 0 and float(lengths.max()) <= 512)
+    median_len = 2 * float(np.median(stats.half_spans)) if stats.half_spans.size else 0.0
+    if short:
+        suggested, why = -1, "every sequence is <= 512 steps: global attention is cheap"
+    else:
+        suggested = current if current not in (-1, None) else 19
+        why = (f"long sequences: local attention (the original's THUMOS window is 19); median action "
+               f"{median_len:.0f} steps at level 0, {median_len / scale ** (num_levels - 1):.1f} at the top")
+    recs.append(Recommendation("model.n_mha_win_size", current, suggested, why))
+    _set(patch, "model.n_mha_win_size", suggested)
+    return suggested
+
+
+def _flags(stats: ActionStats) -> List[str]:
+    full = 2 * stats.half_spans
+    notes = []
+    if _share(full < 1.0) > 0.5:
+        notes.append(f"point events: {_share(full < 1.0):.0%} of actions are shorter than one feature step; "
+                     "a point-event model (SnapFormer) and a spotting metric fit better than segments")
+    elif _share(full < 2.0) > 0.1:
+        notes.append(f"very short actions: {_share(full < 2.0):.0%} are shorter than two feature steps; denser "
+                     "features (smaller feat_stride) or test_cfg.duration_thresh below 0.05 keep them")
+    if stats.overlap_fraction > 0.3:
+        notes.append(f"heavy overlap: {stats.overlap_fraction:.0%} of actions overlap another; keep "
+                     "test_cfg.multiclass_nms true and do not add exclusive constraints between those classes")
+    if stats.num_instances < 500:
+        notes.append(f"small dataset: {stats.num_instances} training actions; see docs/use_cases.md (fewer "
+                     "epochs with warm-up, droppath, EMA)")
+    if stats.skipped:
+        notes.append(f"{len(stats.skipped)} training videos skipped ({stats.skipped[0]}, ...)")
+    return notes
+
+
+def histogram(half_spans: np.ndarray, ranges: Sequence[Sequence[float]], width: int = 40) -> List[str]:
+    """Text histogram of half-spans on log2 bins, each bin marked with the level that learns it."""
+    if half_spans.size == 0:
+        return ["(no actions)"]
+    lo_exp = int(math.floor(math.log2(max(float(half_spans.min()), 1e-3))))
+    hi_exp = int(math.ceil(math.log2(float(half_spans.max()) + 1e-9)))
+    edges = [2.0 ** e for e in range(lo_exp, max(hi_exp, lo_exp + 1) + 1)]
+    counts, _ = np.histogram(half_spans, bins=edges)
+    peak = max(int(counts.max()), 1)
+    lines = ["half-span (steps)   count  level  histogram"]
+    for (a, b), count in zip(zip(edges[:-1], edges[1:]), counts):
+        levels = [i for i, (lo, hi) in enumerate(ranges) if lo < b and hi >= a]  # levels the bin touches
+        level = "-" if not levels else str(levels[0]) if len(levels) == 1 else f"{levels[0]}-{levels[-1]}"
+        bar = "#" * int(round(width * count / peak))
+        lines.append(f"[{a:7.2f}, {b:7.2f})  {count:6d}  {level:>5}  {bar}")
+    return lines
+
+
+def format_table(recs: Sequence[Recommendation]) -> List[str]:
+    rows = [("key", "current", "suggested", "evidence")] + [
+        (r.key, _short(r.current), _short(r.suggested), r.evidence) for r in recs]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}" for a, b, c, d in rows]
+
+
+def _short(value: Any) -> str:
+    text = "-" if value is None else str(value).replace(".0,", ",").replace(".0]", "]")
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def describe_stats(stats: ActionStats, extra: Optional[str] = None) -> List[str]:
+    q = np.quantile(stats.durations_s, [0.1, 0.5, 0.9]) if stats.durations_s.size else [0, 0, 0]
+    lines = [f"training split: {stats.num_videos} videos, {stats.num_instances} actions, "
+             f"{len(set(stats.labels))} classes; durations p10/p50/p90 {q[0]:.2f}/{q[1]:.2f}/{q[2]:.2f} s; "
+             f"{stats.overlap_fraction:.0%} overlap another action"]
+    if extra:
+        lines.append(extra)
+    return lines
