@@ -26,7 +26,7 @@ OUR_DEFAULTS = {
     "train_cfg": {"cls_loss_type": "focal", "reg_loss_type": "diou"},
     "model": {"cpu_kernels": True},
     "test_cfg": {"filters": [], "constraints": None},
-    "trainer": {"amp": "off", "accum_steps": 1, "eval_freq": 0, "ckpt_freq": 5,
+    "trainer": {"amp": "off", "loss_logger": True, "accum_steps": 1, "eval_freq": 0, "ckpt_freq": 5,
                 "print_freq": 10, "keep_last": 3, "ema_decay": 0.999, "ema_warmup": True,
                 "device": "auto"},
 }

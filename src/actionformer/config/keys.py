@@ -279,6 +279,10 @@ _TRAINER = [
         "Save a checkpoint every this many epochs (the last epoch is always saved); 0 = last only.",
         origin=OURS),
     Key("trainer.print_freq", POS_INT, 10, "Log every this many iterations.", origin=OURS),
+    Key("trainer.loss_logger", Bool(), True,
+        "Moving averages of every loss term, positives and mean IoU (predicted vs ground truth) "
+        "at positive points per pyramid level: in the progress bar, TensorBoard and one log line "
+        "per epoch (LossLogger). Changes no result.", origin=OURS),
     Key("trainer.keep_last", NON_NEG_INT, 3,
         "Keep only this many most recent periodic checkpoints (0 keeps all).", origin=OURS),
     Key("trainer.ema_decay", UNIT, 0.999, "Decay of the model's exponential moving average.",
