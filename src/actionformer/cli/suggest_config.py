@@ -123,14 +123,15 @@ def _flat(patch: Dict[str, Any], prefix: str = "") -> List[Tuple[str, Any]]:
 
 
 def _write_patch(path: Path, patch: Dict[str, Any], overwrite: bool) -> int:
+    import json
+
     import yaml
 
     if path.exists() and not overwrite:
         print(f"error: {path} exists; pass --overwrite to replace it", file=sys.stderr)
         return 1
     header = ["# written by actionformer suggest-config; the same as:"]
-    header += [f"#   --set {key}={yaml.safe_dump(value, default_flow_style=True).strip()}"
-               for key, value in _flat(patch)]
+    header += [f"#   --set '{key}={json.dumps(value)}'" for key, value in _flat(patch)]  # JSON is YAML
     text = "\n".join(header) + "\n" + yaml.safe_dump(patch, default_flow_style=None, sort_keys=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
