@@ -69,3 +69,21 @@ def test_real_thumos_training_split():
 def test_no_actions_is_a_clear_error():
     with pytest.raises(ValueError, match="no action with a positive length"):
         compute_adaptive_ranges([0.0, 0.0], 3)
+
+
+def test_suggest_keeps_the_configs_levels_unless_long_actions_need_more():
+    from actionformer.advice import ActionStats
+    from actionformer.advice.suggest import suggest
+
+    def stats(half_span):
+        spans = np.full(50, float(half_span))
+        return ActionStats(spans, spans / 7.5, ["a"] * 50, np.full(10, 300.0), 0.0, 10, [])
+
+    cfg = {"model": {"backbone_arch": [2, 2, 5], "scale_factor": 2, "n_mha_win_size": 9,
+                     "regression_range": [[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]]},
+           "dataset": {"max_seq_len": 256}}
+    assert suggest(stats(3.0), cfg).patch["model"]["backbone_arch"] == [2, 2, 5]  # 2 would do; 6 kept
+    assert suggest(stats(300.0), cfg).patch["model"]["backbone_arch"] == [2, 2, 7]  # 300 / 128 <= 4
+    advice = suggest(stats(3.0), cfg)
+    assert advice.patch["dataset"]["max_seq_len"] % (32 * 8) == 0  # the model's divisibility rule
+    assert any("small dataset" in note for note in advice.notes)

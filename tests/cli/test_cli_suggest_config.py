@@ -20,8 +20,8 @@ def test_annotation_file_prints_table_histogram_and_writes_a_patch(tmp_path, cap
     assert "model.regression_range" in out and "half-span (steps)" in out
     assert "no feature folder given" in out  # says what it could not check
     written = yaml.safe_load(patch.read_text())
-    assert written["model"]["backbone_arch"] == [2, 2, 4]
-    assert "--set 'model.backbone_arch=[2, 2, 4]'" in patch.read_text()
+    assert written["model"]["backbone_arch"] == [2, 2, 5]  # the default config's 6 levels are kept
+    assert "--set 'model.backbone_arch=[2, 2, 5]'" in patch.read_text()
     assert main(argv) == 1  # nothing is overwritten without --overwrite
     assert "--overwrite" in capsys.readouterr().err
     assert main(argv + ["--overwrite"]) == 0

@@ -175,3 +175,21 @@ def test_matches_the_reference_implementation(case):
 
 def _rule_ok(rule):
     return not ("min_duration" in rule and "max_duration" in rule and rule["min_duration"] > rule["max_duration"])
+
+
+def test_detect_runs_the_rules_when_test_cfg_constraints_is_set():
+    from actionformer.postprocess import detect
+
+    t = torch.arange(8, dtype=torch.float32)
+    points = [torch.stack([t, torch.zeros(8), torch.full((8,), 100.0), torch.ones(8)], 1)]  # (8, 4)
+    logits = [torch.full((8, 2), -5.0)]
+    logits[0][2, 0] = logits[0][6, 1] = 3.0
+    offsets = [torch.ones(8, 2)]
+    masks = [torch.ones(8, dtype=torch.bool)]
+    meta = {"video_id": "v", "fps": 1.0, "duration": 10.0, "feat_stride": 1, "feat_num_frames": 1}
+    cfg = {"pre_nms_thresh": 0.5, "pre_nms_topk": 100, "duration_thresh": 0.0, "nms_method": "hard",
+           "iou_threshold": 0.5, "min_score": 0.0, "max_seg_num": 100, "multiclass_nms": True, "nms_sigma": 0.5,
+           "voting_thresh": 0.0}
+    assert len(detect(points, logits, offsets, masks, meta, cfg)["scores"]) == 2
+    limited = detect(points, logits, offsets, masks, meta, dict(cfg, constraints={"max_per_video": 1}))
+    assert len(limited["scores"]) == 1

@@ -1,12 +1,13 @@
 """Recommendations for a config from its training data, each with its evidence.
 
 Rules (docs/use_cases.md says why):
-- pyramid levels and regression ranges: ``ranges.py``;
+- pyramid levels: the config's, or more when the long actions need them (never fewer: fewer
+  levels also means fewer backbone blocks); regression ranges: ``ranges.py``;
 - ``max_seq_len``: the 75th percentile of the training videos' lengths (so three in four train
   uncropped), at least 8x the 99th-percentile half-span (a crop holds the long actions), rounded
   up to the multiple the model needs, at most 4608 (memory); not changed with force_upsampling;
-- local attention window: global (-1) when sequences are short (<= 512 steps: full attention is
-  cheap), else the config's window;
+- local attention window: the config's, except a local window (19) where it asks for global
+  attention (-1) on long videos (p75 > 2304 steps);
 - flags: point events (most actions shorter than one feature step), very short actions (over
   10% shorter than two steps), heavy overlap (over 30% of actions overlap another), few actions.
 """
@@ -19,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .ranges import RangeAdvice, suggest_config_ranges
+from .ranges import RangeAdvice, suggest_config_ranges, suggest_num_levels
 from .stats import ActionStats
 
 MAX_SEQ_CAP = 4608
@@ -79,16 +80,21 @@ def suggest(stats: ActionStats, cfg: Dict[str, Any]) -> Advice:
     scale = int(model.get("scale_factor", 2))
     arch = list(model.get("backbone_arch", [2, 2, 5]))
     current_ranges = model.get("regression_range")
-    ranges = suggest_config_ranges(stats, current_ranges=current_ranges, scale_factor=scale)
+    current_levels = arch[2] + 1 - int(model.get("fpn_start_level", 0))
+    needed = suggest_num_levels(stats.half_spans[stats.half_spans > 0], scale)
+    # never fewer levels than the config has: backbone_arch[2] is also the number of downsampling
+    # transformer blocks, so fewer levels would also make the model shallower (bench: worse)
+    levels = max(needed, current_levels)
+    ranges = suggest_config_ranges(stats, num_levels=levels, current_ranges=current_ranges, scale_factor=scale)
     recs: List[Recommendation] = []
     patch: Dict[str, Any] = {}
     notes: List[str] = []
     q = ranges.half_span_quantiles
 
     new_arch = arch[:2] + [ranges.num_levels - 1]
-    recs.append(Recommendation("model.backbone_arch", arch, new_arch,
-                               f"{ranges.num_levels} levels: p99 half-span {q['p99']:.1f} steps is <= 4 strides of "
-                               f"the top level ({scale ** (ranges.num_levels - 1)})"))
+    why = (f"p99 half-span {q['p99']:.1f} steps needs {needed} levels (<= 4 strides of the top level); "
+           f"{'kept' if levels == current_levels else 'more than'} the config's {current_levels}")
+    recs.append(Recommendation("model.backbone_arch", arch, new_arch, why))
     shares = ", ".join(f"{s:.0%}" for s in ranges.shares)
     evidence = f"equal shares of training actions per level (got {shares})"
     if ranges.current_shares is not None:
@@ -117,15 +123,14 @@ def _suggest_window(stats: ActionStats, model: Dict[str, Any], data: Dict[str, A
                     patch: Dict[str, Any], num_levels: int, scale: int) -> Any:
     current = model.get("n_mha_win_size", -1)
     lengths = stats.video_lengths
-    short = bool(data.get("force_upsampling")) and int(data.get("max_seq_len", 0)) <= 512
-    short = short or (lengths.size > 0 and float(lengths.max()) <= 512)
+    long_videos = not data.get("force_upsampling") and lengths.size > 0 and float(np.quantile(lengths, 0.75)) > 2304
     median_len = 2 * float(np.median(stats.half_spans)) if stats.half_spans.size else 0.0
-    if short:
-        suggested, why = -1, "every sequence is <= 512 steps: global attention is cheap"
+    context = (f"median action {median_len:.0f} steps at level 0, {median_len / scale ** (num_levels - 1):.1f} "
+               "at the top")
+    if current in (-1, None) and long_videos:
+        suggested, why = 19, f"p75 video > 2304 steps: global attention is costly; local (the original's THUMOS 19); {context}"
     else:
-        suggested = current if current not in (-1, None) else 19
-        why = (f"long sequences: local attention (the original's THUMOS window is 19); median action "
-               f"{median_len:.0f} steps at level 0, {median_len / scale ** (num_levels - 1):.1f} at the top")
+        suggested, why = current, f"kept (local windows change little at these lengths); {context}"
     recs.append(Recommendation("model.n_mha_win_size", current, suggested, why))
     _set(patch, "model.n_mha_win_size", suggested)
     return suggested

@@ -3,17 +3,18 @@
 Every kernel takes one video's detections as numpy arrays ``segments`` (N, 2) seconds,
 ``scores`` (N,), ``labels`` (N,) and per-detection rule values (NaN = no rule for that
 detection's class). They loop only where the rule itself is sequential (greedy suppression
-walks the kept detections in score order), and that loop runs per class block over a
-precomputed conflict matrix, so 3,000 detections take milliseconds.
+walks the detections in score order) and then only over the *kept* ones, each comparing itself
+with all later ones in one vector operation, so 3,000 detections take milliseconds.
 """
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Callable, Tuple
 
 import numpy as np
 
 Arrays = Tuple[np.ndarray, np.ndarray, np.ndarray]
+SMALL = 512  # up to this many detections in a greedy group, its full conflict matrix is cheaper
 
 
 def score_order(scores: np.ndarray) -> np.ndarray:
@@ -59,37 +60,50 @@ def duration_mask(segments: np.ndarray, min_duration: np.ndarray, max_duration: 
     return ~(too_short | too_long)
 
 
-def greedy_keep(conflict: np.ndarray) -> np.ndarray:
-    """Keep mask over items already sorted by descending score: an item is kept unless it
-    conflicts with an earlier kept item (``conflict`` (n, n), symmetric)."""
-    n = conflict.shape[0]
+def greedy_keep(conflicts_after: Callable[[int], np.ndarray], n: int) -> np.ndarray:
+    """Keep mask over ``n`` items already sorted by descending score: an item is kept unless it
+    conflicts with an earlier kept item. ``conflicts_after(i)`` is the (n - i - 1,) bool row of
+    item i against the items after it; it is asked only for kept items, so the cost is
+    (kept x n) element-wise work and no n x n matrix is ever built."""
     removed = np.zeros(n, dtype=bool)
     for i in range(n):
         if not removed[i]:
-            removed[i + 1:] |= conflict[i, i + 1:]
+            removed[i + 1:] |= conflicts_after(i)
     return ~removed
 
 
 def min_gap_keep(segments: np.ndarray, scores: np.ndarray, labels: np.ndarray, min_gap: np.ndarray) -> np.ndarray:
     """Keep mask: within each class with a gap rule, walking by descending score, drop a
     detection whose gap to a kept one (start of the later minus end of the earlier; negative
-    when they overlap) is below the class's ``min_gap``."""
+    when they overlap) is below the class's ``min_gap``: max(s_i, s_j) - min(e_i, e_j) < gap,
+    i.e. each start lies before the other's end + gap (and before its own)."""
     keep = np.ones(segments.shape[0], dtype=bool)
     ruled = ~np.isnan(min_gap)
     for label in np.unique(labels[ruled]):
         members = np.flatnonzero(labels == label)
         members = members[score_order(scores[members])]
         s, e = segments[members, 0], segments[members, 1]
-        gap = np.maximum(s[:, None], s[None, :]) - np.minimum(e[:, None], e[None, :])  # (n, n)
-        keep[members] = greedy_keep(gap < min_gap[members[0]])
+        reach = e + float(min_gap[members[0]])
+        own = s < reach
+
+        if members.size <= SMALL:  # one (n, n) matrix: fewer numpy calls per kept item
+            matrix = (s[None, :] < reach[:, None]) & (s[:, None] < reach[None, :]) & own[:, None] & own[None, :]
+            keep[members] = greedy_keep(lambda i, m=matrix: m[i, i + 1:], members.size)
+            continue
+
+        def closer(i: int, s=s, reach=reach, own=own) -> np.ndarray:
+            rest = slice(i + 1, None)
+            return (s[rest] < reach[i]) & (s[i] < reach[rest]) & own[rest] & own[i]
+
+        keep[members] = greedy_keep(closer, members.size)
     return keep
 
 
 def exclusive_keep(segments: np.ndarray, scores: np.ndarray, labels: np.ndarray,
                    excludes: np.ndarray) -> np.ndarray:
     """Keep mask: walking by descending score, drop a detection that overlaps (positive
-    intersection) a kept detection of a class it excludes. ``excludes`` (C, C) bool: which
-    class pairs cannot overlap (False on the diagonal)."""
+    intersection: min(e) - max(s) > 0) a kept detection of a class it excludes. ``excludes``
+    (C, C) bool: which class pairs cannot overlap (False on the diagonal)."""
     keep = np.ones(segments.shape[0], dtype=bool)
     num_classes = excludes.shape[0]
     in_range = (labels >= 0) & (labels < num_classes)
@@ -100,8 +114,18 @@ def exclusive_keep(segments: np.ndarray, scores: np.ndarray, labels: np.ndarray,
         return keep
     members = members[score_order(scores[members])]
     s, e, lab = segments[members, 0], segments[members, 1], labels[members]
-    overlap = np.minimum(e[:, None], e[None, :]) - np.maximum(s[:, None], s[None, :]) > 0  # (n, n)
-    keep[members] = greedy_keep(overlap & excludes[lab[:, None], lab[None, :]])
+    own = s < e  # a zero-length segment overlaps nothing
+    if members.size <= SMALL:
+        matrix = ((s[None, :] < e[:, None]) & (s[:, None] < e[None, :]) & own[:, None] & own[None, :]
+                  & excludes[lab[:, None], lab[None, :]])
+        keep[members] = greedy_keep(lambda i: matrix[i, i + 1:], members.size)
+        return keep
+
+    def overlaps_excluded(i: int) -> np.ndarray:
+        rest = slice(i + 1, None)
+        return (s[rest] < e[i]) & (s[i] < e[rest]) & own[rest] & own[i] & excludes[lab[i]][lab[rest]]
+
+    keep[members] = greedy_keep(overlaps_excluded, members.size)
     return keep
 
 
