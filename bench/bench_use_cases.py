@@ -1,5 +1,7 @@
 """The runs behind docs/use_cases.md: per use case, the demo-sized model with its fixed
-(original-style) settings vs the settings `actionformer suggest-config` gives for the data.
+(original-style) settings vs the settings `actionformer suggest-config` gives for the data, vs
+equal-share regression ranges (``compute_adaptive_ranges(method="quantile")``, the seed's idea).
+A variant whose config equals an earlier one of the same case and seed reuses its result.
 
 Each use case is a synthetic generator setting (lengths in feature steps, 7.5 steps/s); every
 (case, variant) trains once per seed on 1 CPU thread and is evaluated (EMA weights, average mAP
@@ -118,15 +120,30 @@ def run_case(case: str, seed: int, epochs: int, work: Path) -> Dict[str, Any]:
     cfg = load_config(cfg_path)
     if spec.get("jitter"):
         _jitter_training_boundaries(cfg["dataset"]["json_file"], spec["jitter"], seed)
-    plain = {k: v for k, v in load_raw(cfg_path).items()}
+    plain = load_raw(cfg_path)
     patch = _suggested_patch(cfg)
-    variants = {"fixed": {}, "suggested": patch, **spec.get("extra", {})}
-    row: Dict[str, Any] = {"case": case, "seed": seed, "patch": patch}
+    levels = patch["model"]["backbone_arch"][2] + 1
+    equal_share = {"model": {"backbone_arch": patch["model"]["backbone_arch"],
+                             "regression_range": _equal_share_ranges(cfg, levels)}}
+    variants = {"fixed": {}, "suggested": patch, "equal-share": equal_share, **spec.get("extra", {})}
+    row: Dict[str, Any] = {"case": case, "seed": seed, "patch": patch, "equal_share": equal_share}
+    done: List[Any] = []  # (config, mAP): a variant whose config equals an earlier one is not retrained
     for name, variant in variants.items():
         began = time.time()
-        row[name] = _train_and_eval(_merge(plain, variant), data_dir, name.replace(" ", "_").replace(".", ""))
+        merged = _merge(plain, variant)
+        same = [m for c, m in done if c == merged]
+        row[name] = same[0] if same else _train_and_eval(merged, data_dir, name.replace(" ", "_").replace("-", "_"))
         row[name + "_seconds"] = time.time() - began
+        done.append((merged, row[name]))
     return row
+
+
+def _equal_share_ranges(cfg: Dict[str, Any], levels: int) -> List[List[float]]:
+    """The seed fork's idea, corrected to half-spans: equal shares of actions per level."""
+    from actionformer.advice import GridSpec, collect_stats, compute_adaptive_ranges
+
+    stats = collect_stats(cfg["dataset"]["json_file"], GridSpec.from_config(cfg), cfg["train_split"])
+    return compute_adaptive_ranges(stats, levels, method="quantile")
 
 
 def load_raw(path: str) -> Dict[str, Any]:

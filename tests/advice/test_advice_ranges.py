@@ -37,7 +37,7 @@ def test_half_spans_use_each_videos_fps_and_only_the_training_split(tmp_path):
 def test_ranges_are_increasing_contiguous_and_balanced():
     rng = np.random.default_rng(0)
     spans = np.exp(rng.uniform(np.log(2), np.log(200), 4000))
-    ranges = compute_adaptive_ranges(spans, 6)
+    ranges = compute_adaptive_ranges(spans, 6, method="quantile")
     assert ranges[0][0] == 0 and ranges[-1][1] >= 10000
     assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(ranges, ranges[1:]))
     shares = level_shares(spans, ranges)
@@ -46,7 +46,7 @@ def test_ranges_are_increasing_contiguous_and_balanced():
 
 def test_the_stride_floor_keeps_short_actions_off_coarse_levels():
     spans = np.full(1000, 1.5)  # every action: half-span 1.5 steps
-    ranges = compute_adaptive_ranges(spans, 4)
+    ranges = compute_adaptive_ranges(spans, 4, method="quantile")
     assert [r[0] for r in ranges] == [0, 2, 4, 8]  # floors at the strides 2, 4, 8
     assert level_shares(spans, ranges)[0] == 1.0
 
@@ -57,13 +57,23 @@ def test_levels_follow_the_long_actions():
     assert suggest_num_levels(np.full(10, 65.0)) == 6
 
 
+def test_octave_rule_is_the_originals_and_levels_follow_the_data():
+    assert compute_adaptive_ranges([1.0, 50.0], 6) == [[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]]
+    assert compute_adaptive_ranges([20000.0], 2)[-1][1] == 20001  # the top always holds the longest
+    with pytest.raises(ValueError, match="method"):
+        compute_adaptive_ranges([1.0], 2, method="median")
+
+
 def test_real_thumos_training_split():
-    advice = suggest_config_ranges(str(THUMOS), feat_stride=4, train_split=["validation"],
-                                   current_ranges=[[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]])
-    assert advice.num_levels == 5
-    assert advice.regression_range == [[0, 5], [5, 9], [9, 14], [14, 22], [22, 10000]]
-    assert advice.current_shares[-1] < 0.02  # the original's top level learns under 2% of actions
-    assert min(advice.shares) > 0.15
+    original = [[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]]
+    advice = suggest_config_ranges(str(THUMOS), feat_stride=4, train_split=["validation"], num_levels=6,
+                                   current_ranges=original)
+    assert advice.regression_range == original  # the original's THUMOS14 ranges, from the data's grid
+    assert advice.current_shares[-1] < 0.02  # its top level learns under 2% of the actions
+    assert suggest_config_ranges(str(THUMOS), feat_stride=4, train_split=["validation"]).num_levels == 5
+    equal = suggest_config_ranges(str(THUMOS), feat_stride=4, train_split=["validation"], num_levels=6,
+                                  method="quantile")
+    assert equal.regression_range == [[0, 4], [4, 7], [7, 11], [11, 17], [17, 32], [32, 10000]]
 
 
 def test_no_actions_is_a_clear_error():

@@ -4,8 +4,8 @@ Rules (docs/use_cases.md says why):
 - pyramid levels: the config's, or more when the long actions need them (never fewer: fewer
   levels also means fewer backbone blocks); regression ranges: ``ranges.py``;
 - ``max_seq_len``: the 75th percentile of the training videos' lengths (so three in four train
-  uncropped), at least 8x the 99th-percentile half-span (a crop holds the long actions), rounded
-  up to the multiple the model needs, at most 4608 (memory); not changed with force_upsampling;
+  uncropped), rounded up to the multiple the model needs, at most 4608 (memory); not changed
+  with force_upsampling;
 - local attention window: the config's, except a local window (19) where it asks for global
   attention (-1) on long videos (p75 > 2304 steps);
 - flags: point events (most actions shorter than one feature step), very short actions (over
@@ -64,8 +64,6 @@ def max_div_factor(num_levels: int, scale_factor: int, window: Any) -> int:
 def suggest_max_seq_len(stats: ActionStats, divisor: int) -> int:
     lengths = stats.video_lengths
     want = float(np.quantile(lengths, 0.75)) if lengths.size else 0.0
-    if stats.half_spans.size:
-        want = max(want, 8.0 * float(np.quantile(stats.half_spans, 0.99)))
     capped = min(max(want, divisor), MAX_SEQ_CAP)
     return max(int(math.ceil(capped / divisor)) * divisor, divisor)
 
@@ -96,9 +94,9 @@ def suggest(stats: ActionStats, cfg: Dict[str, Any]) -> Advice:
            f"{'kept' if levels == current_levels else 'more than'} the config's {current_levels}")
     recs.append(Recommendation("model.backbone_arch", arch, new_arch, why))
     shares = ", ".join(f"{s:.0%}" for s in ranges.shares)
-    evidence = f"equal shares of training actions per level (got {shares})"
-    if ranges.current_shares is not None:
-        evidence += "; current: " + ", ".join(f"{s:.0%}" for s in ranges.current_shares)
+    evidence = f"h / stride in [2, 4] per level (the original's rule); share of training actions per level: {shares}"
+    if ranges.current_shares is not None and ranges.regression_range != current_ranges:
+        evidence += "; with the current ranges: " + ", ".join(f"{s:.0%}" for s in ranges.current_shares)
     recs.append(Recommendation("model.regression_range", current_ranges, ranges.regression_range, evidence))
     _set(patch, "model.backbone_arch", new_arch)
     _set(patch, "model.regression_range", ranges.regression_range)
