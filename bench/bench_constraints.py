@@ -30,6 +30,13 @@ def detections(n: int, num_classes: int, seed: int = 0) -> Dict[str, np.ndarray]
             "labels": rng.integers(0, num_classes, n)}
 
 
+def spaced(n: int) -> Dict[str, np.ndarray]:
+    """The worst case for the greedy walk: nothing conflicts, so every detection is kept."""
+    start = np.arange(n, dtype=np.float64)
+    return {"segments": np.stack([start, start + 0.5], 1), "scores": np.random.default_rng(0).random(n),
+            "labels": np.zeros(n, dtype=np.int64)}
+
+
 def time_ms(rules: TemporalConstraints, det: Dict[str, Any], repeats: int = 20) -> float:
     rules.apply(det)  # warm-up
     runs = []
@@ -46,6 +53,7 @@ def main() -> None:
         ("3000 dets, 1 class, all rules", detections(3000, 1), ALL_RULES),
         ("3000 dets, 1 class, min_gap only", detections(3000, 1), {"classes": {"*": {"min_gap": 0.0}}}),
         ("3000 dets, 20 classes, merge only", detections(3000, 20), {"classes": {"*": {"merge_gap": 0.5}}}),
+        ("3000 dets, 1 class, min_gap, all kept", spaced(3000), {"classes": {"*": {"min_gap": 0.1}}}),
         ("300 dets, 20 classes, all rules", detections(300, 20), ALL_RULES),
     ]
     rows = []

@@ -193,3 +193,21 @@ def test_detect_runs_the_rules_when_test_cfg_constraints_is_set():
     assert len(detect(points, logits, offsets, masks, meta, cfg)["scores"]) == 2
     limited = detect(points, logits, offsets, masks, meta, dict(cfg, constraints={"max_per_video": 1}))
     assert len(limited["scores"]) == 1
+
+
+@pytest.mark.parametrize("dense_pairs", [0, 10**9])
+def test_both_greedy_walks_match_the_reference(monkeypatch, dense_pairs):
+    from actionformer.postprocess import constraint_ops
+
+    monkeypatch.setattr(constraint_ops, "DENSE_PAIRS", dense_pairs)  # 0: always the row walk
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        n = int(rng.integers(0, 40))
+        starts = rng.integers(0, 40, n) / 2
+        rows = [(float(s), float(s + rng.integers(0, 12) / 2), (i + 1) / (n + 1), int(rng.integers(0, 3)))
+                for i, s in zip(rng.permutation(n), starts)]
+        default = {"min_gap": float(rng.integers(0, 4) / 2)}
+        exclusive = [[0, 1]]
+        expected = reference_apply(rows, default, {}, exclusive, None)
+        got = _rows(TemporalConstraints.from_mapping({"classes": {"*": default}, "exclusive": exclusive}).apply(_det(rows)))
+        assert got == expected

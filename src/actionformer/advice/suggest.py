@@ -126,7 +126,8 @@ def _suggest_window(stats: ActionStats, model: Dict[str, Any], data: Dict[str, A
     context = (f"median action {median_len:.0f} steps at level 0, {median_len / scale ** (num_levels - 1):.1f} "
                "at the top")
     if current in (-1, None) and long_videos:
-        suggested, why = 19, f"p75 video > 2304 steps: global attention is costly; local (the original's THUMOS 19); {context}"
+        suggested = 19
+        why = f"p75 video > 2304 steps: global attention is costly; local (the original's THUMOS 19); {context}"
     else:
         suggested, why = current, f"kept (local windows change little at these lengths); {context}"
     recs.append(Recommendation("model.n_mha_win_size", current, suggested, why))

@@ -3,18 +3,18 @@
 Every kernel takes one video's detections as numpy arrays ``segments`` (N, 2) seconds,
 ``scores`` (N,), ``labels`` (N,) and per-detection rule values (NaN = no rule for that
 detection's class). They loop only where the rule itself is sequential (greedy suppression
-walks the detections in score order) and then only over the *kept* ones, each comparing itself
-with all later ones in one vector operation, so 3,000 detections take milliseconds.
+walks the detections in score order), over conflict pairs found without any n x n matrix
+(``interval_greedy_keep``), so 3,000 detections take milliseconds.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
 Arrays = Tuple[np.ndarray, np.ndarray, np.ndarray]
-SMALL = 512  # up to this many detections in a greedy group, its full conflict matrix is cheaper
+DENSE_PAIRS = 16  # conflict pairs per detection above which the walk compares rows instead
 
 
 def score_order(scores: np.ndarray) -> np.ndarray:
@@ -60,15 +60,63 @@ def duration_mask(segments: np.ndarray, min_duration: np.ndarray, max_duration: 
     return ~(too_short | too_long)
 
 
-def greedy_keep(conflicts_after: Callable[[int], np.ndarray], n: int) -> np.ndarray:
-    """Keep mask over ``n`` items already sorted by descending score: an item is kept unless it
-    conflicts with an earlier kept item. ``conflicts_after(i)`` is the (n - i - 1,) bool row of
-    item i against the items after it; it is asked only for kept items, so the cost is
-    (kept x n) element-wise work and no n x n matrix is ever built."""
+def interval_greedy_keep(s: np.ndarray, reach: np.ndarray, block: Optional[np.ndarray] = None,
+                         labels: Optional[np.ndarray] = None, excludes: Optional[np.ndarray] = None) -> np.ndarray:
+    """Keep mask over items sorted by descending score: an item is dropped when it conflicts with
+    an earlier kept one. Items i, j conflict when ``s_j < reach_i`` and ``s_i < reach_j`` (each
+    starts before the other's reach: its end, or end + min_gap), each ``s < reach`` itself, they
+    are in the same ``block`` (the class, for min_gap) and, with ``excludes``, their labels
+    exclude each other.
+
+    Sorted by (block, start), the items that conflict with item a and start after it are exactly
+    those of its block whose start is below reach_a: a contiguous run found by one searchsorted
+    (on exact integer keys: block and the rank of the value). So the conflict pairs come out
+    vectorised for all blocks at once; the walk in score order then touches each kept item's
+    neighbours once. When the pairs are too many (dense overlaps), few items are kept, and each
+    kept item is compared with all later ones in one vector operation instead."""
+    n = s.shape[0]
+    block = np.zeros(n, dtype=np.int64) if block is None else block
+    own = s < reach
+    values, ranks = np.unique(np.concatenate((s, reach)), return_inverse=True)  # exact order, ties equal
+    width = values.shape[0] + 1
+    start_key, reach_key = block * width + ranks[:n], block * width + ranks[n:]
+    by_start = np.argsort(start_key, kind="stable")
+    ends = np.searchsorted(start_key[by_start], reach_key[by_start], side="left")
+    counts = np.maximum(ends - np.arange(n) - 1, 0)
+    if counts.sum() > DENSE_PAIRS * max(n, 1):
+        return _greedy_rows(s, reach, own, block, labels, excludes)
+    first = np.repeat(np.arange(n), counts)  # positions in (block, start) order
+    second = first + 1 + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    a, b = by_start[first], by_start[second]  # score-order indices
+    valid = own[a] & own[b]
+    if excludes is not None:
+        valid &= excludes[labels[a], labels[b]]
+    a, b = a[valid], b[valid]
+    source, target = np.concatenate((a, b)), np.concatenate((b, a))
+    # grouping by source needs no stable order; int16 keys get numpy's radix sort (several x faster)
+    order = np.argsort(source.astype(np.int16), kind="stable") if n < 2 ** 15 else np.argsort(source)
+    source, target = source[order], target[order]
+    bounds = np.searchsorted(source, np.arange(n + 1)).tolist()
+    removed = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(np.diff(bounds) > 0).tolist():  # only items with conflicts matter
+        if not removed[i]:  # a kept item removes its later conflicts
+            removed[target[bounds[i]:bounds[i + 1]]] = True
+    return ~removed
+
+
+def _greedy_rows(s: np.ndarray, reach: np.ndarray, own: np.ndarray, block: np.ndarray,
+                 labels: Optional[np.ndarray], excludes: Optional[np.ndarray]) -> np.ndarray:
+    """The same walk for dense conflicts: each kept item against all later ones at once."""
+    n = s.shape[0]
     removed = np.zeros(n, dtype=bool)
     for i in range(n):
-        if not removed[i]:
-            removed[i + 1:] |= conflicts_after(i)
+        if removed[i] or not own[i]:
+            continue
+        rest = slice(i + 1, None)
+        hits = (s[rest] < reach[i]) & (s[i] < reach[rest]) & own[rest] & (block[rest] == block[i])
+        if excludes is not None:
+            hits &= excludes[labels[i]][labels[rest]]
+        removed[rest] |= hits
     return ~removed
 
 
@@ -76,26 +124,14 @@ def min_gap_keep(segments: np.ndarray, scores: np.ndarray, labels: np.ndarray, m
     """Keep mask: within each class with a gap rule, walking by descending score, drop a
     detection whose gap to a kept one (start of the later minus end of the earlier; negative
     when they overlap) is below the class's ``min_gap``: max(s_i, s_j) - min(e_i, e_j) < gap,
-    i.e. each start lies before the other's end + gap (and before its own)."""
+    i.e. each start lies before the other's end + gap (and before its own). All classes at once."""
     keep = np.ones(segments.shape[0], dtype=bool)
-    ruled = ~np.isnan(min_gap)
-    for label in np.unique(labels[ruled]):
-        members = np.flatnonzero(labels == label)
-        members = members[score_order(scores[members])]
-        s, e = segments[members, 0], segments[members, 1]
-        reach = e + float(min_gap[members[0]])
-        own = s < reach
-
-        if members.size <= SMALL:  # one (n, n) matrix: fewer numpy calls per kept item
-            matrix = (s[None, :] < reach[:, None]) & (s[:, None] < reach[None, :]) & own[:, None] & own[None, :]
-            keep[members] = greedy_keep(lambda i, m=matrix: m[i, i + 1:], members.size)
-            continue
-
-        def closer(i: int, s=s, reach=reach, own=own) -> np.ndarray:
-            rest = slice(i + 1, None)
-            return (s[rest] < reach[i]) & (s[i] < reach[rest]) & own[rest] & own[i]
-
-        keep[members] = greedy_keep(closer, members.size)
+    members = np.flatnonzero(~np.isnan(min_gap))
+    if members.size < 2:
+        return keep
+    members = members[score_order(scores[members])]
+    reach = segments[members, 1] + min_gap[members]
+    keep[members] = interval_greedy_keep(segments[members, 0], reach, block=labels[members])
     return keep
 
 
@@ -114,18 +150,7 @@ def exclusive_keep(segments: np.ndarray, scores: np.ndarray, labels: np.ndarray,
         return keep
     members = members[score_order(scores[members])]
     s, e, lab = segments[members, 0], segments[members, 1], labels[members]
-    own = s < e  # a zero-length segment overlaps nothing
-    if members.size <= SMALL:
-        matrix = ((s[None, :] < e[:, None]) & (s[:, None] < e[None, :]) & own[:, None] & own[None, :]
-                  & excludes[lab[:, None], lab[None, :]])
-        keep[members] = greedy_keep(lambda i: matrix[i, i + 1:], members.size)
-        return keep
-
-    def overlaps_excluded(i: int) -> np.ndarray:
-        rest = slice(i + 1, None)
-        return (s[rest] < e[i]) & (s[i] < e[rest]) & own[rest] & own[i] & excludes[lab[i]][lab[rest]]
-
-    keep[members] = greedy_keep(overlaps_excluded, members.size)
+    keep[members] = interval_greedy_keep(s, e, labels=lab, excludes=excludes)
     return keep
 
 
