@@ -10,9 +10,9 @@ half-span ``h`` (feature steps; what the model compares with the range) falls in
   step is. On THUMOS14 this gives the original's ranges exactly.
 - ``method="quantile"``: boundaries at the quantiles that give every level the same share of
   training actions, floored at ``min_stride_ratio * s_l`` (the seed fork's idea, corrected to
-  half-spans). Kept for comparison: on synthetic data it lost 4 to 21 mAP points to the octave
-  rule, because equal shares put long actions on fine levels (``h / s`` of 20+), see
-  docs/use_cases.md.
+  half-spans). Kept for comparison: on synthetic data it lost 12 to 17 mAP points to the
+  octave rule in four use cases of six (it puts long actions on fine levels, ``h / s`` of 20+),
+  tied in one and won 4 in one; see docs/use_cases.md.
 
 The top range ends at 10000 (the original's "unbounded").
 """

@@ -66,11 +66,6 @@ class TemporalConstraints:
         )
         return cls(parsed.default_rule, rules, groups, parsed.max_per_video)
 
-    @property
-    def is_empty(self) -> bool:
-        return (not any(dataclasses.astuple(r) != (None,) * 4 for r in [self.default_rule, *self.class_rules.values()])
-                and not self.exclusive_groups and self.max_per_video is None)
-
     def rule_of(self, class_id: int) -> ClassRule:
         own = self.class_rules.get(int(class_id))
         return self.default_rule if own is None else self.default_rule.overlaid(own)
