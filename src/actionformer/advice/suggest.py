@@ -8,7 +8,7 @@ Rules (docs/use_cases.md says why):
   with force_upsampling;
 - local attention window: the config's, except a local window (19) where it asks for global
   attention (-1) on long videos (p75 > 2304 steps);
-- flags: point events (most actions shorter than one feature step), very short actions (over
+- flags: point events (most actions at most one feature step long), very short actions (over
   10% shorter than two steps), heavy overlap (over 30% of actions overlap another), few actions.
 """
 
@@ -138,8 +138,8 @@ def _suggest_window(stats: ActionStats, model: Dict[str, Any], data: Dict[str, A
 def _flags(stats: ActionStats) -> List[str]:
     full = 2 * stats.half_spans
     notes = []
-    if _share(full < 1.0) > 0.5:
-        notes.append(f"point events: {_share(full < 1.0):.0%} of actions are shorter than one feature step; "
+    if _share(full <= 1.0) > 0.5:
+        notes.append(f"point events: {_share(full <= 1.0):.0%} of actions last at most one feature step; "
                      "a point-event model (SnapFormer) and a spotting metric fit better than segments")
     elif _share(full < 2.0) > 0.1:
         notes.append(f"very short actions: {_share(full < 2.0):.0%} are shorter than two feature steps; denser "
