@@ -65,7 +65,8 @@ def test_empty_registry_is_described(monkeypatch):
     module = types.ModuleType("empty_registry_for_test")
     module.EMPTY = Registry("detection filter")
     monkeypatch.setitem(sys.modules, "empty_registry_for_test", module)
-    assert "none yet: a module in custom_imports may register one" in Registered("empty_registry_for_test:EMPTY").describe()
+    described = Registered("empty_registry_for_test:EMPTY").describe()
+    assert "none yet: a module in custom_imports may register one" in described
 
 
 def test_selected_components_follow_the_config():

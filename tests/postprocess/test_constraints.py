@@ -209,5 +209,5 @@ def test_both_greedy_walks_match_the_reference(monkeypatch, dense_pairs):
         default = {"min_gap": float(rng.integers(0, 4) / 2)}
         exclusive = [[0, 1]]
         expected = reference_apply(rows, default, {}, exclusive, None)
-        got = _rows(TemporalConstraints.from_mapping({"classes": {"*": default}, "exclusive": exclusive}).apply(_det(rows)))
-        assert got == expected
+        rules = TemporalConstraints.from_mapping({"classes": {"*": default}, "exclusive": exclusive})
+        assert _rows(rules.apply(_det(rows))) == expected

@@ -19,7 +19,8 @@ COMMANDS = {
     "evaluate": ("actionformer.cli.evaluate", "score a prediction file against a ground-truth annotation file"),
     "make-synthetic": ("actionformer.cli.make_synthetic", "write a synthetic THUMOS-format dataset and a ready-to-train config"),
     "check-data": ("actionformer.cli.check_data", "check every feature file and annotation a config points at"),
-    "suggest-config": ("actionformer.cli.suggest_config", "suggest levels, regression ranges, max_seq_len and window from the training data"),
+    "suggest-config": ("actionformer.cli.suggest_config",
+                       "suggest levels, regression ranges, max_seq_len and window from the training data"),
 }
 
 
