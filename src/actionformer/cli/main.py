@@ -21,6 +21,11 @@ COMMANDS = {
     "check-data": ("actionformer.cli.check_data", "check every feature file and annotation a config points at"),
     "suggest-config": ("actionformer.cli.suggest_config",
                        "suggest levels, regression ranges, max_seq_len and window from the training data"),
+    "plot": ("actionformer.cli.plot", "draw a video's detections on a timeline, or precision-recall curves"),
+    "analyze": ("actionformer.cli.analyze", "error analysis of a prediction file: false-positive types (DETAD), "
+                                            "mAP by action length and coverage"),
+    "infer": ("actionformer.cli.infer", "run a trained model on feature files of new videos (no annotations needed)"),
+    "export": ("actionformer.cli.export", "export the dense network to ONNX or TorchScript (dynamic time axis)"),
 }
 
 
