@@ -211,3 +211,14 @@ def test_both_greedy_walks_match_the_reference(monkeypatch, dense_pairs):
         expected = reference_apply(rows, default, {}, exclusive, None)
         rules = TemporalConstraints.from_mapping({"classes": {"*": default}, "exclusive": exclusive})
         assert _rows(rules.apply(_det(rows))) == expected
+
+
+def test_the_infer_commands_selection_uses_these_rules(tmp_path):
+    from actionformer.inference.selection import apply_selection, load_temporal_constraints
+
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text("classes:\n  Run: {min_duration: 1.0}\n")
+    rules = load_temporal_constraints(str(rules_file), ["Jump", "Run"])
+    det = dict(_det([[0, 0.5, 0.9, 1], [0, 0.5, 0.8, 0]]), video_id="v")
+    out = apply_selection([det], constraints=rules)
+    assert _rows(out[0]) == [(0.0, 0.5, 0.8, 0)]
