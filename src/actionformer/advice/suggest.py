@@ -129,7 +129,7 @@ def _suggest_window(stats: ActionStats, model: Dict[str, Any], data: Dict[str, A
         suggested = 19
         why = f"p75 video > 2304 steps: global attention is costly; local (the original's THUMOS 19); {context}"
     else:
-        suggested, why = current, f"kept (local windows change little at these lengths); {context}"
+        suggested, why = current, f"kept (the annotations say nothing against it); {context}"
     recs.append(Recommendation("model.n_mha_win_size", current, suggested, why))
     _set(patch, "model.n_mha_win_size", suggested)
     return suggested
@@ -148,8 +148,8 @@ def _flags(stats: ActionStats) -> List[str]:
         notes.append(f"heavy overlap: {stats.overlap_fraction:.0%} of actions overlap another; keep "
                      "test_cfg.multiclass_nms true and do not add exclusive constraints between those classes")
     if stats.num_instances < 500:
-        notes.append(f"small dataset: {stats.num_instances} training actions; see docs/use_cases.md (fewer "
-                     "epochs with warm-up, droppath, EMA)")
+        notes.append(f"small dataset: {stats.num_instances} training actions; results vary a lot between seeds: "
+                     "compare settings over several (docs/use_cases.md)")
     if stats.skipped:
         notes.append(f"{len(stats.skipped)} training videos skipped ({stats.skipped[0]}, ...)")
     return notes
