@@ -26,8 +26,9 @@ OUR_DEFAULTS = {
     "train_cfg": {"cls_loss_type": "focal", "reg_loss_type": "diou"},
     "model": {"cpu_kernels": True, "head_type": "v1"},
     # score_temperature (table), and the default soft-NMS method's keys
-    "test_cfg": {"filters": [], "score_temperature": 1.0, "use_diou_nms": False, "class_sigma": None},
-    "trainer": {"amp": "off", "accum_steps": 1, "eval_freq": 0, "ckpt_freq": 5,
+    "test_cfg": {"filters": [], "constraints": None, "score_temperature": 1.0, "use_diou_nms": False,
+                 "class_sigma": None},
+    "trainer": {"amp": "off", "loss_logger": True, "accum_steps": 1, "eval_freq": 0, "ckpt_freq": 5,
                 "print_freq": 10, "keep_last": 3, "ema_decay": 0.999, "ema_warmup": True,
                 "device": "auto"},
 }

@@ -20,11 +20,11 @@ def _cfg(class_sigma):
 
 def test_class_names_resolve_for_the_model_only():
     cfg = _cfg({"Diving": 0.3, 0: 0.9})
-    model = build_model(cfg, label_ids={"Shotput": 0, "Diving": 2, "Golf": 1})
+    model = build_model(cfg, class_names=["Shotput", "Golf", "Diving"])
     assert model.test_cfg["class_sigma"] == {2: 0.3, 0: 0.9}
     assert cfg["test_cfg"]["class_sigma"] == {"Diving": 0.3, 0: 0.9}
 
 
 def test_an_unknown_class_name_is_a_data_error_naming_the_key():
     with pytest.raises(DataError, match=r"test_cfg.class_sigma: unknown class 'Diving'"):
-        build_model(_cfg({"Diving": 0.3}), label_ids={"Golf": 0})
+        build_model(_cfg({"Diving": 0.3}), class_names=["Golf"])

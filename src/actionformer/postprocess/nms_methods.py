@@ -66,3 +66,7 @@ def no_nms(segs: torch.Tensor, scores: torch.Tensor, labels: torch.Tensor,
            test_cfg: Mapping[str, Any]) -> Detections:
     """The decoded candidates as they are (the original's ``nms_method: none``)."""
     return segs, scores, labels
+
+
+# the built-in detection filters register with the registry's built-ins
+from . import constraints as _constraints  # noqa: E402,F401  ("constraints", test_cfg.constraints)

@@ -15,6 +15,7 @@ from ..kernels import time_major_batches, use_cpu_kernels
 from ..losses import offsets_iou
 from ..registries import ASSIGNERS, BACKBONES, CLS_LOSSES, GENERATORS, HEADS, META_ARCHS, NECKS, REG_LOSSES
 from .base import MetaArch
+from .diagnostics import point_diagnostics
 from .inputs import (
     DenseOutputs, batch_videos, check_video_list, kernel_reach, padded_length, shortest_equivalent_length,
 )
@@ -249,6 +250,9 @@ class LocPointTransformer(MetaArch):
         valid = torch.cat(out.masks, dim=1)  # (B, P)
         pos = (gt_cls.sum(-1) > 0) & valid  # (B, P)
         normalizer = self.update_loss_normalizer(int(pos.sum().item()), pos.device)
+        if getattr(self, "_record_diagnostics", False):  # for the LossLogger; not a loss
+            self._last_diagnostics = point_diagnostics(
+                [x.shape[1] for x in out.offsets], torch.cat(out.offsets, dim=1), gt_offsets, pos)
         return self.compute_losses(out, gt_cls, gt_offsets, valid, pos, normalizer)
 
     def assign_targets(
