@@ -1,0 +1,100 @@
+"""Training targets and losses of point-event (action spotting) models: Gaussian heatmaps per
+class and pyramid level, CornerNet's focal loss on them, and sub-step offsets.
+
+Times are on the input feature grid (feature-step units); level ``l`` has points
+``0, s_l, 2 s_l, ...`` (``s_l`` its stride). All functions are vectorised over events and steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Sequence
+
+import torch
+
+
+@dataclass
+class HeatmapTargets:
+    """Per level: heat (B, T_l, C) in [0, 1], exactly 1 at each event's nearest step;
+    offsets (B, T_l) the event time minus the step's time, in units of the level's stride;
+    offset_mask (B, T_l) where an offset target is defined (the steps next to an event)."""
+
+    heat: List[torch.Tensor]
+    offsets: List[torch.Tensor]
+    offset_mask: List[torch.Tensor]
+
+
+def level_sigma(sigma_grid: torch.Tensor, stride: float) -> torch.Tensor:
+    """The Gaussian's width on a level of stride ``stride``: the event's own width (feature
+    steps) but never below half a step of that level, so that a coarse level still sees a peak
+    and its neighbours a soft negative."""
+    return sigma_grid.clamp(min=0.5 * stride)
+
+
+def heatmap_targets(
+    points_per_level: Sequence[torch.Tensor],
+    gt_times: Sequence[torch.Tensor],
+    gt_labels: Sequence[torch.Tensor],
+    gt_sigmas: Sequence[torch.Tensor],
+    num_classes: int,
+) -> HeatmapTargets:
+    """Targets of a batch.
+
+    ``points_per_level``: per level (T_l, 4) rows [t, lo, hi, stride] (``PointGenerator``);
+    ``gt_times`` / ``gt_labels`` / ``gt_sigmas``: per video (N,) event times (feature steps),
+    class ids and Gaussian widths (feature steps). Overlapping Gaussians of one class keep their
+    maximum, as CornerNet's.
+    """
+    heat, offsets, offset_mask = [], [], []
+    for points in points_per_level:
+        t = points[:, 0]  # (T,)
+        stride = float(points[0, 3]) if points.shape[0] else 1.0
+        level_heat, level_off, level_mask = [], [], []
+        for times, labels, sigmas in zip(gt_times, gt_labels, gt_sigmas):
+            h, o, m = _video_level_targets(t, stride, times.to(t), labels, sigmas.to(t), num_classes)
+            level_heat.append(h)
+            level_off.append(o)
+            level_mask.append(m)
+        heat.append(torch.stack(level_heat))
+        offsets.append(torch.stack(level_off))
+        offset_mask.append(torch.stack(level_mask))
+    return HeatmapTargets(heat, offsets, offset_mask)
+
+
+def _video_level_targets(t: torch.Tensor, stride: float, times: torch.Tensor, labels: torch.Tensor,
+                         sigmas: torch.Tensor, num_classes: int):
+    num_steps = t.shape[0]
+    heat = t.new_zeros((num_steps, num_classes))
+    offsets = t.new_zeros(num_steps)
+    mask = torch.zeros(num_steps, dtype=torch.bool, device=t.device)
+    if times.numel() == 0 or num_steps == 0:
+        return heat, offsets, mask
+    sigma = level_sigma(sigmas, stride)  # (N,)
+    gauss = torch.exp(-0.5 * ((t[:, None] - times[None, :]) / sigma[None, :]) ** 2)  # (T, N)
+    onehot = torch.nn.functional.one_hot(labels.long(), num_classes).to(t)  # (N, C)
+    heat = (gauss[:, :, None] * onehot[None, :, :]).amax(dim=1)  # (T, N, C) -> (T, C)
+    nearest = (times / stride).round().long().clamp(0, num_steps - 1)  # (N,)
+    heat[nearest, labels.long()] = 1.0  # the peak is exactly 1: CornerNet's positives
+    # offsets on the event's nearest step and its two neighbours, so that a peak found one
+    # step off still regresses to the event
+    distance = times[None, :] / stride - torch.arange(num_steps, device=t.device, dtype=t.dtype)[:, None]  # (T, N)
+    near = distance.abs() <= 1.0
+    closest = torch.where(near, distance.abs(), torch.full_like(distance, float("inf"))).argmin(dim=1)  # (T,)
+    mask = near.any(dim=1)
+    offsets = torch.where(mask, distance.gather(1, closest[:, None]).squeeze(1), offsets)
+    return heat, offsets, mask
+
+
+def cornernet_focal_loss(logits: torch.Tensor, heat: torch.Tensor, alpha: float = 2.0,
+                         beta: float = 4.0) -> torch.Tensor:
+    """Summed focal loss of CornerNet (Law & Deng, 2018) on logits and Gaussian targets, in
+    float32: ``-(1 - p)^alpha log p`` where the target is 1, ``-(1 - y)^beta p^alpha log(1 - p)``
+    elsewhere (soft negatives near an event count less)."""
+    logits, heat = logits.float(), heat.float()
+    log_p = torch.nn.functional.logsigmoid(logits)
+    log_not_p = torch.nn.functional.logsigmoid(-logits)
+    p = log_p.exp()
+    positive = heat >= 1.0
+    pos_loss = (1 - p) ** alpha * log_p
+    neg_loss = (1 - heat) ** beta * p ** alpha * log_not_p
+    return -torch.where(positive, pos_loss, neg_loss).sum()
