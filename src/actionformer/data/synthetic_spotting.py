@@ -27,6 +27,7 @@ import yaml
 from .synthetic_config import _merge
 
 FEATURE_NAME = "synthetic_PCA"
+GAMES_FOLDER = "synthetic_league"  # every game of the dataset is below it
 CONTEXT_AMPLITUDE = 2.0
 SNAP_AMPLITUDE = 3.0
 DRIFT_AMPLITUDE = 1.5
@@ -110,7 +111,7 @@ def make_synthetic_spotting(out_dir: str, name: str = "synthetic_spotting",
     splits: Dict[str, List[str]] = {"train": [], "valid": []}
     for g in range(spec.num_games):
         subset = "valid" if g >= spec.num_games - num_val else "train"
-        game = f"synthetic_league/season_{spec.seed}/game_{g:03d}"
+        game = f"{GAMES_FOLDER}/season_{spec.seed}/game_{g:03d}"
         splits[subset].append(game)
         _write_game(os.path.join(out_dir, game), spec, pat, names, rng)
     os.makedirs(os.path.join(out_dir, "splits"), exist_ok=True)
