@@ -197,7 +197,7 @@ def _write_soccernet_layout(cfg: Dict[str, Any], detections: Any, names: Dict[in
 
     root = soccernet_output(out)
     classes = [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)]
-    write_soccernet_predictions(root, detections, classes)
+    write_soccernet_predictions(root, detections, classes, overwrite=True)
     print(f"=> SoccerNet results (<game>/results_spotting.json) written under {root}")
 
 

@@ -234,7 +234,7 @@ def write_results(detections: List[Dict[str, Any]], path: Any, class_names: Opti
 
         names = class_names or [str(i) for i in range(max((int(d["labels"].max()) for d in detections
                                                           if len(d["labels"])), default=-1) + 1)]
-        write_point_predictions(path, detections, names)
+        write_point_predictions(path, detections, names, overwrite=True)  # our own output, as detections'
         return
     from .results_io import write_detections_json
 

@@ -27,18 +27,14 @@ import numpy as np
 from actionformer.config.schema import OURS, Key
 from actionformer.config.valuetypes import AnyOf, Float, ListOf, Null, Str, ValueType, show
 
+from actionformer.evaluation.spotting.soccernet import SOCCERNET_V2_CLASSES
+
 from ..annotations import AnnotationDB, VideoRecord
 from ..builders import DATASETS
 from ..features import FeatureSource, feature_file_shape
 from ..report import ERROR, WARNING, DataError, Problem
 from .base import ActionDataset
 
-# SoccerNet-v2's 17 action classes, in the order of its evaluation code (label ids 0..16)
-SOCCERNET_V2_CLASSES = (
-    "Penalty", "Kick-off", "Goal", "Substitution", "Offside", "Shots on target", "Shots off target",
-    "Clearance", "Ball out of play", "Throw-in", "Foul", "Indirect free-kick", "Direct free-kick",
-    "Corner", "Yellow card", "Red card", "Yellow->red card",
-)
 LABELS_FILE = "Labels-v2.json"
 HALVES = (1, 2)
 
