@@ -71,8 +71,15 @@ def _predict(config: str, overrides: List[str], ckpt: Path):
 
 
 def _score(results: List[Dict[str, Any]], ground_truth: Dict[str, Any]) -> Dict[str, float]:
-    from actionformer.evaluation.spotting import events_from_dict, predictions_from_list, soccernet_average_map
-    from actionformer.evaluation.spotting.average_map import LOOSE_TOLERANCES, TIGHT_TOLERANCES
+    from actionformer.evaluation.spotting import (
+        events_from_dict,
+        predictions_from_list,
+        soccernet_average_map,
+    )
+    from actionformer.evaluation.spotting.average_map import (
+        LOOSE_TOLERANCES,
+        TIGHT_TOLERANCES,
+    )
 
     events = events_from_dict(ground_truth)
     preds = predictions_from_list(results, events)
@@ -102,7 +109,8 @@ def _segment_copy(root: Path, config: str, half_width: float) -> Dict[str, Any]:
                                               for t, lab in zip(video["times"], video["labels"])]}
     (root / "segments.json").write_text(json.dumps({"database": database}))
     (root / "classes.txt").write_text("\n".join(truth["classes"]) + "\n")
-    return {"json_file": str(root / "segments.json"), "feat_folder": str(feats), "class_list": str(root / "classes.txt")}
+    return {"json_file": str(root / "segments.json"), "feat_folder": str(feats),
+            "class_list": str(root / "classes.txt")}
 
 
 def _baseline_config(spotting_config: str, paths: Dict[str, Any], out: Path) -> str:

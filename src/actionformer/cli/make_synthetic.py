@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", metavar="OUT", help="output folder (created)")
     parser.add_argument("--task", choices=["detection", "spotting"], default="detection",
@@ -65,7 +64,10 @@ def _earlier_spotting_dataset(out: Path, name: str) -> List[Path]:
 
 
 def _run_spotting(args: argparse.Namespace, overrides: Optional[Dict[str, Any]]) -> int:
-    from actionformer.data.synthetic_spotting import GAMES_FOLDER, make_synthetic_spotting
+    from actionformer.data.synthetic_spotting import (
+        GAMES_FOLDER,
+        make_synthetic_spotting,
+    )
 
     out = Path(args.out)
     earlier = _earlier_spotting_dataset(out, args.name) if out.is_dir() else []

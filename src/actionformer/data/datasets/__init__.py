@@ -6,5 +6,4 @@ from .benchmarks import (ActivityNetDataset, CustomDataset, Ego4DDataset, EpicKi
 from .soccernet import SoccerNetDataset
 
 __all__ = ["ActionDataset", "THUMOS14Dataset", "ActivityNetDataset", "EpicKitchensDataset",
-           "Ego4DDataset", "CustomDataset",
-           "SoccerNetDataset"]
+           "Ego4DDataset", "CustomDataset", "SoccerNetDataset"]

@@ -25,8 +25,15 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from actionformer.config.schema import OURS, Key
-from actionformer.config.valuetypes import AnyOf, Float, ListOf, Null, Str, ValueType, show
-
+from actionformer.config.valuetypes import (
+    AnyOf,
+    Float,
+    ListOf,
+    Null,
+    Str,
+    ValueType,
+    show,
+)
 from actionformer.evaluation.spotting.soccernet import SOCCERNET_V2_CLASSES
 
 from ..annotations import AnnotationDB, VideoRecord
