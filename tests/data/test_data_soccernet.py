@@ -61,7 +61,9 @@ def test_each_half_is_a_video_with_events_at_their_feature_steps(soccernet_root)
 
 def test_a_game_without_labels_has_no_events_and_a_warning(soccernet_root):
     ds = make_dataset("soccernet", False, ["test"], **_kwargs(soccernet_root))
-    assert len(ds) == 2 and ds[0]["segments"] is None
+    assert len(ds) == 2 and ds[0]["segments"].shape == (0, 2) and ds[0]["labels"].shape == (0,)
+    training = make_dataset("soccernet", True, ["test"], **_kwargs(soccernet_root, max_seq_len=16))
+    assert training[1]["feats"].shape == (4, 16)  # cropped like any half: a negative example
     assert any(p.severity == "warning" and "Labels-v2.json" in p.message for p in ds.problems)
 
 

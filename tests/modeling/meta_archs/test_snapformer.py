@@ -31,7 +31,8 @@ def test_training_returns_finite_losses_and_gradients_with_an_empty_video(tiny_c
     model = _model(tiny_config, heatmap_sigma=[0.5, 1.0, 2.0]).train()
     empty = _point_video(make_video, 40, seed=2)
     empty["segments"], empty["labels"] = torch.zeros(0, 2), torch.zeros(0, dtype=torch.long)
-    losses = model([_point_video(make_video, 64, seed=1), empty])
+    unlabelled = dict(empty, segments=None, labels=None)  # no events at all: a negative example too
+    losses = model([_point_video(make_video, 64, seed=1), empty, unlabelled])
     assert set(losses) == {"heatmap_loss", "offset_loss", "final_loss"}
     assert all(torch.isfinite(v) for v in losses.values()) and losses["offset_loss"] > 0
     losses["final_loss"].backward()

@@ -131,6 +131,14 @@ class SoccerNetDataset(ActionDataset):
                     videos.setdefault(rec.video_id, rec)
         return AnnotationDB(self.root, videos, problems)
 
+    def _make_entry(self, rec: VideoRecord) -> Dict[str, Any]:
+        """As the shared one, but a half without events has empty arrays (not None): a spotting
+        model trains on it as a negative, and cropping applies to it."""
+        entry = super()._make_entry(rec)
+        if entry["segments"] is None:
+            entry["segments"], entry["labels"] = np.zeros((0, 2), np.float32), np.zeros(0, np.int64)
+        return entry
+
     def _build_label_dict(self, db: AnnotationDB) -> Tuple[Dict[str, int], List[Problem]]:
         return {name: i for i, name in enumerate(self.class_names)}, []
 

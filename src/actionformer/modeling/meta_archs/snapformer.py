@@ -28,6 +28,10 @@ _POS = Float(lo=0, lo_open=True)
 Sigma = Union[None, float, Sequence[float]]
 
 
+def _with_empty_events(video: Dict[str, Any]) -> Dict[str, Any]:
+    return {**video, "segments": torch.zeros(0, 2), "labels": torch.zeros(0, dtype=torch.long)}
+
+
 def _odd(value: object) -> Optional[str]:
     return None if value % 2 == 1 else "must be odd (a centred max-pool window)"
 
@@ -97,6 +101,8 @@ class SnapFormer(LocPointTransformer):
 
     # ------------------------------------------------------------------ training
     def forward(self, video_list: List[Dict[str, Any]]):
+        if self.training:  # a video without events is a negative example, not an error
+            video_list = [_with_empty_events(v) if v.get("segments") is None else v for v in video_list]
         check_video_list(video_list, self.training)
         if not self.training:
             return self.inference(video_list)
