@@ -8,6 +8,8 @@
 The EMA weights are evaluated when the checkpoint has them (as the original). Detections are
 written as JSON (seconds, label names and ids, scores), the metrics next to them as
 <name>_metrics.json, and the original's mAP table is printed, ending with 'Average mAP: XX.XX (%)'.
+A spotting model (SnapFormer) writes point events instead and prints the spotting table;
+``--format soccernet`` also writes SoccerNet's <game>/results_spotting.json per game.
 Runs under torchrun too: the videos are split across processes and gathered.
 """
 
@@ -191,6 +193,9 @@ def _write_soccernet_layout(cfg: Dict[str, Any], detections: Any, names: Dict[in
     from actionformer.engine.loops import holds_points
 
     wanted = fmt == "soccernet" or (fmt == "auto" and cfg.get("dataset_name") == "soccernet")
+    if wanted and not holds_points(detections) and fmt == "soccernet":
+        print("note: --format soccernet: this model detects segments, not point events; nothing written in "
+              "SoccerNet's layout", file=sys.stderr)
     if not (wanted and holds_points(detections)):
         return
     from actionformer.evaluation.spotting import write_soccernet_predictions
