@@ -124,10 +124,10 @@ def _counts_at_thresholds(label: np.ndarray, score: np.ndarray, weight: np.ndarr
     passed = np.searchsorted(_THRESHOLDS, score, side="right")  # thresholds at or below the score
     bins = len(_THRESHOLDS) + 1
     lead = weight.shape[:-1]
-    flat_w = weight.reshape(-1, weight.shape[-1])
+    flat_w = weight.reshape(int(np.prod(lead)), weight.shape[-1])  # explicit: P may be 0
     cells = label * bins + passed
     hist = np.stack([np.bincount(cells, weights=w, minlength=num_classes * bins) for w in flat_w])
-    hist = hist.reshape(-1, num_classes, bins)
+    hist = hist.reshape(len(flat_w), num_classes, bins)
     at_least = np.cumsum(hist[..., ::-1], axis=-1)[..., ::-1]  # (·, C, bins): passed >= b
     return at_least[..., 1:].reshape(*lead, num_classes, len(_THRESHOLDS))
 

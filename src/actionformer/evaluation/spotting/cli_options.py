@@ -64,7 +64,7 @@ def score_spotting_files(evaluator_cls: Any, args: argparse.Namespace) -> Any:
         raise EvaluationInputError(f"{args.predictions}: holds no predictions of the ground truth's classes "
                                    f"({', '.join(ground_truth['classes'][:5])}, ...)")
     evaluator = evaluator_cls(ground_truth, **options)
-    evaluator.evaluate(detections)
+    evaluator.evaluate(detections, keep_order=True)  # a file's order decides, as SoccerNet's evaluator
     result = evaluator.result
     notes = []
     if options["tolerance_unit"] == "steps":

@@ -15,7 +15,7 @@ from actionformer.config.valuetypes import AnyOf, Float, Int, ListOf, Null, Sect
 
 from .average_map import LOOSE_TOLERANCES, TIGHT_TOLERANCES, grid_frames, soccernet_average_map
 from .events import SpottingEvents, SpottingPredictions, events_from_dict, predictions_from_list
-from .frame_map import frame_tolerance_map
+from .frame_map import frame_tolerance_map, unique_pairs
 from .result import HEADLINES, SpottingResult, format_spotting_report
 
 _DEFAULTS = {"metric": "tight", "framerate": 2, "frame_tolerances": [0, 1, 2, 4], "tolerance_unit": "steps",
@@ -111,7 +111,8 @@ class SpottingEvaluator:
     def _positions(self, times: np.ndarray) -> Tuple[np.ndarray, List[int]]:
         """Integer positions and tolerances of the frame-tolerance mAP (grid steps or microseconds)."""
         if self.tolerance_unit == "steps":
-            return np.rint(times * self.step_fps).astype(np.int64), [int(np.floor(t + 1e-9)) for t in self.frame_tolerances]
+            steps = [int(np.floor(t + 1e-9)) for t in self.frame_tolerances]  # |integer difference| <= t
+            return np.rint(times * self.step_fps).astype(np.int64), steps
         return np.rint(times * 1e6).astype(np.int64), [int(np.rint(t * 1e6)) for t in self.frame_tolerances]
 
     def score(self, events: SpottingEvents, preds: SpottingPredictions) -> SpottingResult:
@@ -123,17 +124,27 @@ class SpottingEvaluator:
                                     preds.score, len(events.classes), tolerances)
         frame = type(frame)(np.asarray(self.frame_tolerances), frame.mAP, frame.ap)
         num_classes = len(events.classes)
-        cells = np.unique(np.stack([events.video, events.label, grid_frames(events.time, self.framerate)]), axis=1)
+        group, _ = unique_pairs(events.video * num_classes + events.label, grid_frames(events.time, self.framerate))
         return SpottingResult(list(events.classes), len(events.videos),
-                              np.bincount(cells[1], minlength=num_classes),
+                              np.bincount(group % num_classes, minlength=num_classes),
                               np.bincount(preds.label, minlength=num_classes), tight, loose, frame, self.metric,
                               self.framerate, self.tolerance_unit,
                               self.input_warnings + list(preds.warnings) + _coverage_warnings(events, preds))
 
-    def evaluate(self, detections: Sequence[Mapping[str, Any]]) -> Tuple[np.ndarray, float]:
-        """(values per tolerance of the headline metric, the headline), fractions."""
+    def evaluate(self, detections: Sequence[Mapping[str, Any]], keep_order: bool = False) -> Tuple[np.ndarray, float]:
+        """(values per tolerance of the headline metric, the headline), fractions.
+
+        Of several predictions of a class on one grid frame, SoccerNet's metric keeps the last one;
+        each video's predictions are first put in ascending score order, so that the best one counts
+        (as in the files ``write_soccernet_predictions`` writes). ``keep_order``: the input order
+        decides, as SoccerNet's evaluator on a file (``actionformer evaluate``).
+        """
         events = self._scored_events()
         preds = predictions_from_list(detections, events)
+        if not keep_order:
+            order = np.lexsort((preds.score, preds.video))  # stable: equal scores keep their order
+            preds = SpottingPredictions(preds.video[order], preds.time[order], preds.label[order],
+                                        preds.score[order], preds.warnings)
         self.result = self.score(events, preds)
         return self.result.headline()
 

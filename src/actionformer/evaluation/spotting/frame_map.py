@@ -18,7 +18,7 @@ this metric is used with, run the sequential rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import numpy as np
 
@@ -69,6 +69,15 @@ def _true_positives(event_group: np.ndarray, event_pos: np.ndarray, pred_group: 
     return tp
 
 
+def unique_pairs(first: np.ndarray, second: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Distinct (first, second) pairs sorted by first then second (``np.unique(axis=1)``, faster)."""
+    order = np.lexsort((second, first))
+    a, b = first[order], second[order]
+    keep = np.ones(len(a), dtype=bool)
+    keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[keep], b[keep]
+
+
 def _average_precision(tp: np.ndarray, num_events: int) -> float:
     ranks = np.flatnonzero(tp) + 1
     precision = np.arange(1, len(ranks) + 1) / ranks
@@ -87,11 +96,11 @@ def frame_tolerance_map(event_video: np.ndarray, event_label: np.ndarray, event_
         if not mine.any():
             continue
         num_events = int(mine.sum())
-        pairs = np.unique(np.stack([event_video[mine], event_pos[mine]]), axis=1)  # sorted (video, pos)
+        pair_video, pair_pos = unique_pairs(event_video[mine], event_pos[mine])
         preds = np.flatnonzero(pred_label == c)
         preds = preds[np.argsort(-pred_score[preds], kind="stable")]
         for k, tol in enumerate(tolerances):
-            tp = _true_positives(pairs[0], pairs[1], pred_video[preds], pred_pos[preds], int(tol))
+            tp = _true_positives(pair_video, pair_pos, pred_video[preds], pred_pos[preds], int(tol))
             ap[k, c] = _average_precision(tp, num_events)
     with np.errstate(invalid="ignore"):
         maps = np.array([np.nanmean(row) if np.isfinite(row).any() else 0.0 for row in ap])

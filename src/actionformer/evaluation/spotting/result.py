@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Tuple
 
@@ -89,7 +90,9 @@ def format_spotting_report(result: SpottingResult, per_class: bool = False) -> s
 
 def _per_class_table(result: SpottingResult) -> str:
     width = max([len("class")] + [len(c) for c in result.classes])
-    frame_avg = np.nanmean(result.frame.ap, axis=0) if result.frame.ap.size else np.zeros(len(result.classes))
+    with warnings.catch_warnings():  # a class without events has no frame-tolerance AP: shown as '-'
+        warnings.simplefilter("ignore", RuntimeWarning)
+        frame_avg = np.nanmean(result.frame.ap, axis=0)
     rows = [f"{'class':<{width}} {'#events':>8} {'#preds':>8} {'tight':>7} {'loose':>7} {'frame':>7}"]
     for c, name in enumerate(result.classes):
         rows.append(f"{name:<{width}} {int(result.num_events[c]):>8} {int(result.num_predictions[c]):>8} "
