@@ -141,7 +141,7 @@ _MODEL = [
     Key("model", Section(), NO_DEFAULT, "Network architecture (the meta-architecture's arguments)."),
     Key("model.backbone_type", Registered(BACKBONES), "convTransformer",
         "Registered backbone: `convTransformer`, `conv` or `convTransformerv2`."),
-    Key("model.fpn_type", Registered(NECKS), "identity", "Registered neck: `identity` or `fpn`."),
+    Key("model.fpn_type", Registered(NECKS), "identity", "Registered neck: `identity`, `fpn` or `cs_fpn` (top-down then bottom-up)."),
     Key("model.backbone_arch", ListOf(NON_NEG_INT, length=3), [2, 2, 5],
         "[embedding convs, stem blocks, branch blocks]; the pyramid has branch + 1 levels."),
     Key("model.scale_factor", POS_INT, 2, "Downsampling between consecutive pyramid levels."),
