@@ -18,7 +18,7 @@ MLP_RATIO_KEY = Key(
     "model.backbone.mlp_ratio", Int(lo=1), DEFAULT_MLP_RATIO,
     "Hidden width of every transformer block's MLP, in multiples of the block width (4, the "
     "original; 6 with 16 heads is TBT-Former's scaled backbone). With `use_swiglu` the SwiGLU's "
-    "hidden width is 2/3 of it.", origin=OURS)
+    "hidden width is about 2/3 of it (rounded up to a multiple of 64).", origin=OURS)
 
 
 @BACKBONES.register("convTransformer")
