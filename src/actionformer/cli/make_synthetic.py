@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signal", type=float, default=1.0, help="scale of the action patterns (default 1.0)")
     parser.add_argument("--distractors", type=float, default=1.0, help="mean distractors per video")
     parser.add_argument("--val-fraction", type=float, default=0.3, help="share of videos for evaluation")
+    parser.add_argument("--boundary-noise", type=float, default=0.0,
+                        help="move each training boundary by a uniform random fraction in [-x, x] of its "
+                             "action's length (test annotations stay clean; default 0)")
     parser.add_argument("--max-seq-len", type=int, default=256, help="max_seq_len of the written config")
     parser.add_argument("--epochs", type=int, default=None, help="opt.epochs of the written config")
     parser.add_argument("--overwrite", action="store_true",
@@ -114,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed, name=args.name, max_seq_len=args.max_seq_len, config_overrides=overrides,
             min_len=args.min_len, max_len=args.max_len, min_action_len=args.min_action_len,
             max_action_len=args.max_action_len, max_actions=args.max_actions, noise=args.noise,
-            signal=args.signal, distractor_rate=args.distractors, val_fraction=args.val_fraction)
+            signal=args.signal, distractor_rate=args.distractors, val_fraction=args.val_fraction,
+            boundary_noise=args.boundary_noise)
     except (ValueError, OSError) as exc:  # bad knobs, or OUT cannot be written
         print(f"error: {exc}", file=sys.stderr)
         return 2
