@@ -15,7 +15,8 @@ import torch
 
 @dataclass
 class HeatmapTargets:
-    """Per level: heat (B, T_l, C) in [0, 1], exactly 1 at each event's nearest step;
+    """Per level: heat (B, T_l, C) in [0, 1], exactly 1 at each event's nearest step (and
+    ``pos_radius`` steps either side);
     offsets (B, T_l) the event time minus the step's time, in units of the level's stride;
     offset_mask (B, T_l) where an offset target is defined (the steps next to an event)."""
 
@@ -37,21 +38,29 @@ def heatmap_targets(
     gt_labels: Sequence[torch.Tensor],
     gt_sigmas: Sequence[torch.Tensor],
     num_classes: int,
+    pos_radius: int = 0,
 ) -> HeatmapTargets:
     """Targets of a batch.
 
     ``points_per_level``: per level (T_l, 4) rows [t, lo, hi, stride] (``PointGenerator``);
     ``gt_times`` / ``gt_labels`` / ``gt_sigmas``: per video (N,) event times (feature steps),
-    class ids and Gaussian widths (feature steps). Overlapping Gaussians of one class keep their
-    maximum, as CornerNet's.
+    class ids and Gaussian widths (feature steps). ``pos_radius``: steps either side of an event's
+    nearest step whose target is 1 too (0 = CornerNet's single positive). An event is a target of the first level and
+    of the levels whose stride is at most its sigma (elsewhere it is background: a coarse level
+    answers for wide events only). Overlapping Gaussians of one class keep their maximum, as
+    CornerNet's.
     """
     heat, offsets, offset_mask = [], [], []
-    for points in points_per_level:
+    for level, points in enumerate(points_per_level):
         t = points[:, 0]  # (T,)
         stride = float(points[0, 3]) if points.shape[0] else 1.0
         level_heat, level_off, level_mask = [], [], []
         for times, labels, sigmas in zip(gt_times, gt_labels, gt_sigmas):
-            h, o, m = _video_level_targets(t, stride, times.to(t), labels, sigmas.to(t), num_classes)
+            # scale assignment: an event lives on the first level and on every level whose step
+            # is at most its width; a coarser level could not place it within its sigma
+            own = (sigmas >= stride) | (level == 0)
+            h, o, m = _video_level_targets(t, stride, times[own].to(t), labels[own], sigmas[own].to(t),
+                                           num_classes, pos_radius)
             level_heat.append(h)
             level_off.append(o)
             level_mask.append(m)
@@ -62,7 +71,7 @@ def heatmap_targets(
 
 
 def _video_level_targets(t: torch.Tensor, stride: float, times: torch.Tensor, labels: torch.Tensor,
-                         sigmas: torch.Tensor, num_classes: int):
+                         sigmas: torch.Tensor, num_classes: int, pos_radius: int):
     num_steps = t.shape[0]
     heat = t.new_zeros((num_steps, num_classes))
     offsets = t.new_zeros(num_steps)
@@ -74,7 +83,10 @@ def _video_level_targets(t: torch.Tensor, stride: float, times: torch.Tensor, la
     onehot = torch.nn.functional.one_hot(labels.long(), num_classes).to(t)  # (N, C)
     heat = (gauss[:, :, None] * onehot[None, :, :]).amax(dim=1)  # (T, N, C) -> (T, C)
     nearest = (times / stride).round().long().clamp(0, num_steps - 1)  # (N,)
-    heat[nearest, labels.long()] = 1.0  # the peak is exactly 1: CornerNet's positives
+    # the peak is exactly 1 (CornerNet's positives), and so are ``pos_radius`` steps either side:
+    # a few positives per event learn the classes faster than one, offsets keep the time precise
+    for shift in range(-pos_radius, pos_radius + 1):
+        heat[(nearest + shift).clamp(0, num_steps - 1), labels.long()] = 1.0
     # offsets on the event's nearest step and its two neighbours, so that a peak found one
     # step off still regresses to the event
     distance = times[None, :] / stride - torch.arange(num_steps, device=t.device, dtype=t.dtype)[:, None]  # (T, N)

@@ -52,6 +52,10 @@ class SnapFormer(LocPointTransformer):
         Key("model.heatmap_sigma", AnyOf(Null(), _POS, ListOf(_POS, min_len=1)), None,
             "SnapFormer: width (sigma, seconds) of the Gaussian heatmap target around each event: one value, "
             "or one per class id; null = one feature step. Never below half a step of a level.", origin=OURS),
+        Key("train_cfg.heatmap_pos_radius", Int(lo=0), 1,
+            "SnapFormer: steps either side of an event's nearest step (on each level) whose heatmap target "
+            "is 1 too; 0 = CornerNet's single positive (see docs/benchmarks.md: 1 learns the classes "
+            "faster, offsets keep the time precise).", origin=OURS),
         Key("train_cfg.offset_weight", _NON_NEG, 1.0,
             "SnapFormer: weight of the sub-step offset loss (L1, in steps of the level) against the heatmap "
             "loss; 0 = no offsets (events on the grid).", origin=OURS),
@@ -125,7 +129,8 @@ class SnapFormer(LocPointTransformer):
                         gt_sigmas: List[torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Focal heatmap loss over valid steps and L1 offset loss next to events, both divided by
         the number of events on all levels (of the global batch under DDP, as CornerNet)."""
-        targets = heatmap_targets(out.points, gt_times, gt_labels, gt_sigmas, self.num_classes)
+        targets = heatmap_targets(out.points, gt_times, gt_labels, gt_sigmas, self.num_classes,
+                                  int(self.train_cfg.get("heatmap_pos_radius", 1)))
         heat_loss = out.cls_logits[0].new_zeros((), dtype=torch.float32)
         offset_loss = heat_loss.clone()
         num_pos = 0
