@@ -24,7 +24,8 @@ OUR_DEFAULTS = {
     "opt": {"early_stop_epochs": None},
     # the default meta-architecture's own keys (LocPointTransformer declares them)
     "train_cfg": {"cls_loss_type": "focal", "reg_loss_type": "diou"},
-    "model": {"cpu_kernels": True},
+    # ... and the default backbone's (convTransformer: the MLP width of the scaled backbone)
+    "model": {"cpu_kernels": True, "backbone": {"mlp_ratio": 4}},
     "test_cfg": {"filters": []},
     "trainer": {"amp": "off", "accum_steps": 1, "eval_freq": 0, "ckpt_freq": 5,
                 "print_freq": 10, "keep_last": 3, "ema_decay": 0.999, "ema_warmup": True,
