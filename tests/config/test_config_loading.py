@@ -107,8 +107,8 @@ def test_derived_fields_are_copied_from_dataset_and_share_the_cfg_dicts(tmp_path
     # as in the original: the same dicts, so a change to one is seen through the other
     assert cfg["model"]["train_cfg"] is cfg["train_cfg"]
     assert cfg["model"]["test_cfg"] is cfg["test_cfg"]
-    # the v1 backbone has no options: no model.backbone section unless v2 is selected
-    assert "backbone" not in cfg["model"]
+    # the v1 backbone's one option is its MLP width (model.backbone.mlp_ratio)
+    assert cfg["model"]["backbone"] == {"mlp_ratio": 4}
     v2 = load_config(_write(tmp_path, {"model": {"backbone_type": "convTransformerv2"}}))
     assert v2["model"]["backbone"]["use_flash_attn"] is True
 
