@@ -45,7 +45,9 @@ def test_only_the_top_level_may_reach_past_the_bins():
 
 
 def test_rule_does_not_apply_to_other_models_and_keys_belong_to_their_owner():
-    _load("model.regression_range=[[0, 400], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]]")
+    wide = "model.regression_range=[[0, 400], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]]"
+    _load(wide)
+    _load(wide, "model.reg_max=16")  # another model's key at its default: harmless, not checked
     problems = _problems("model.reg_max=8")
     assert problems[0].startswith("model.reg_max: an option of the meta architecture 'TBTFormer'")
     assert _problems("model_name=TBTFormer", "model.num_bins=8")[0].startswith("model.num_bins: an option")

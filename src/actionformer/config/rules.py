@@ -240,6 +240,8 @@ def boundary_bins_cover_ranges(v: Values) -> List[str]:
             bins = v[path]
         except _Skip:
             continue
+        if not _declared_by_model(v["model_name"], path):
+            continue  # a harmless leftover of another model (e.g. a saved config)
         scale, start, ranges = v["model.scale_factor"], v["model.fpn_start_level"], v["model.regression_range"]
         need, failing = 1, []
         for level, (lo, hi) in enumerate(ranges):
@@ -256,3 +258,12 @@ def boundary_bins_cover_ranges(v: Values) -> List[str]:
                 f"{', '.join(failing)}; targets there would be clamped. Set {path} to at least {need} "
                 f"or narrow the ranges"]
     return []
+
+
+def _declared_by_model(model_name: Any, path: str) -> bool:
+    """Whether the selected meta-architecture (or a plug-in subclass) declares the key ``path``."""
+    from actionformer.modeling.registries import META_ARCHS
+
+    if not isinstance(model_name, str) or model_name not in META_ARCHS:
+        return False
+    return any(key.path == path for key in META_ARCHS.config_keys(model_name))

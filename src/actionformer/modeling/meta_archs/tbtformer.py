@@ -10,7 +10,7 @@ extra term is ``dfl_weight`` x Distribution Focal Loss. The scaled backbone (``m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Tuple
 
 import torch
@@ -29,7 +29,8 @@ class DistributionOutputs(DenseOutputs):
     """DenseOutputs plus, per level, the bin logits (B, T_l, 2, num_bins + 1) the offsets
     (their expectations) come from."""
 
-    bin_logits: List[torch.Tensor]
+    # a default, so that fields with defaults added to DenseOutputs later still come first
+    bin_logits: List[torch.Tensor] = field(default_factory=list)
 
 
 class BoundaryDistributionDetector(LocPointTransformer):
