@@ -85,3 +85,34 @@ def test_per_class_values_need_one_per_class(tiny_config):
     cfg["test_cfg"]["nms_window"] = [1.0]
     with pytest.raises(ValueError, match="nms_window has 1 values"):
         make_meta_arch("SnapFormer", **cfg)
+
+
+def test_ddp_rank_gradients_average_to_the_single_process_gradient(tiny_config, make_video, monkeypatch):
+    """Each rank divides by the global batch's events / world size (simulated: 2 ranks, one process)."""
+    import copy
+
+    from actionformer.modeling.meta_archs import snapformer
+
+    cfg = _config(tiny_config)
+    cfg["train_cfg"]["droppath"] = 0.0
+    torch.manual_seed(0)
+    model = make_meta_arch("SnapFormer", **cfg).train()
+    videos = [_point_video(make_video, 64, seed=s, num_gt=3) for s in range(4)]
+
+    def gradients(net, batch):
+        net.zero_grad()
+        net(batch)["final_loss"].backward()
+        return {n: p.grad.clone() for n, p in net.named_parameters() if p.grad is not None}
+
+    expected = gradients(copy.deepcopy(model), videos)
+    counts = []
+    monkeypatch.setattr(snapformer, "_training_world_size", lambda: 2)
+    monkeypatch.setattr(snapformer, "_sum_over_ranks", lambda count, device: counts.append(count) or count)
+    for half in (videos[:2], videos[2:]):
+        copy.deepcopy(model)(half)
+    total = sum(counts)
+    assert total > 0
+    monkeypatch.setattr(snapformer, "_sum_over_ranks", lambda count, device: total)
+    ranks = [gradients(copy.deepcopy(model), half) for half in (videos[:2], videos[2:])]
+    for name, grad in expected.items():
+        torch.testing.assert_close((ranks[0][name] + ranks[1][name]) / 2, grad, rtol=1e-4, atol=1e-6)
