@@ -50,50 +50,60 @@ def heatmap_targets(
     answers for wide events only). Overlapping Gaussians of one class keep their maximum, as
     CornerNet's.
     """
+    times, labels, sigmas, valid = _pad_events(gt_times, gt_labels, gt_sigmas, points_per_level[0])
     heat, offsets, offset_mask = [], [], []
     for level, points in enumerate(points_per_level):
-        t = points[:, 0]  # (T,)
         stride = float(points[0, 3]) if points.shape[0] else 1.0
-        level_heat, level_off, level_mask = [], [], []
-        for times, labels, sigmas in zip(gt_times, gt_labels, gt_sigmas):
-            # scale assignment: an event lives on the first level and on every level whose step
-            # is at most its width; a coarser level could not place it within its sigma
-            own = (sigmas >= stride) | (level == 0)
-            h, o, m = _video_level_targets(t, stride, times[own].to(t), labels[own], sigmas[own].to(t),
-                                           num_classes, pos_radius)
-            level_heat.append(h)
-            level_off.append(o)
-            level_mask.append(m)
-        heat.append(torch.stack(level_heat))
-        offsets.append(torch.stack(level_off))
-        offset_mask.append(torch.stack(level_mask))
+        # scale assignment: an event lives on the first level and on every level whose step is
+        # at most its width; a coarser level could not place it within its sigma
+        own = valid & ((sigmas >= stride) | (level == 0))  # (B, N)
+        h, o, m = _level_targets(points.shape[0], stride, times, labels, sigmas, own, num_classes, pos_radius)
+        heat.append(h)
+        offsets.append(o)
+        offset_mask.append(m)
     return HeatmapTargets(heat, offsets, offset_mask)
 
 
-def _video_level_targets(t: torch.Tensor, stride: float, times: torch.Tensor, labels: torch.Tensor,
-                         sigmas: torch.Tensor, num_classes: int, pos_radius: int):
-    num_steps = t.shape[0]
-    heat = t.new_zeros((num_steps, num_classes))
-    offsets = t.new_zeros(num_steps)
-    mask = torch.zeros(num_steps, dtype=torch.bool, device=t.device)
-    if times.numel() == 0 or num_steps == 0:
-        return heat, offsets, mask
-    sigma = level_sigma(sigmas, stride)  # (N,)
-    gauss = torch.exp(-0.5 * ((t[:, None] - times[None, :]) / sigma[None, :]) ** 2)  # (T, N)
-    onehot = torch.nn.functional.one_hot(labels.long(), num_classes).to(t)  # (N, C)
-    heat = (gauss[:, :, None] * onehot[None, :, :]).amax(dim=1)  # (T, N, C) -> (T, C)
-    nearest = (times / stride).round().long().clamp(0, num_steps - 1)  # (N,)
+def _pad_events(gt_times: Sequence[torch.Tensor], gt_labels: Sequence[torch.Tensor],
+                gt_sigmas: Sequence[torch.Tensor], like: torch.Tensor):
+    """The videos' events padded to one (B, N) tensor each, with ``valid`` (B, N) marking real ones."""
+    count = max([int(x.numel()) for x in gt_times] + [1])
+    batch = len(gt_times)
+    times = like.new_zeros((batch, count))
+    sigmas = like.new_ones((batch, count))
+    labels = torch.zeros((batch, count), dtype=torch.long, device=like.device)
+    valid = torch.zeros((batch, count), dtype=torch.bool, device=like.device)
+    for b, (t, lab, sig) in enumerate(zip(gt_times, gt_labels, gt_sigmas)):
+        n = int(t.numel())
+        times[b, :n], labels[b, :n], sigmas[b, :n], valid[b, :n] = t.to(times), lab.long(), sig.to(times), True
+    return times, labels, sigmas, valid
+
+
+def _level_targets(num_steps: int, stride: float, times: torch.Tensor, labels: torch.Tensor, sigmas: torch.Tensor,
+                   own: torch.Tensor, num_classes: int, pos_radius: int):
+    """Heat (B, T, C), offsets (B, T) and offset mask (B, T) of one level from the padded events
+    (B, N); ``own``: the events this level learns."""
+    batch = times.shape[0]
+    steps = torch.arange(num_steps, device=times.device, dtype=times.dtype)  # (T,)
+    heat = times.new_zeros((batch, num_steps, num_classes))
+    if num_steps == 0 or not bool(own.any()):
+        return heat, times.new_zeros((batch, num_steps)), torch.zeros_like(heat[..., 0], dtype=torch.bool)
+    distance = times[:, None, :] / stride - steps[None, :, None]  # (B, T, N), in steps of this level
+    gauss = torch.exp(-0.5 * (distance * stride / level_sigma(sigmas, stride)[:, None, :]) ** 2)  # (B, T, N)
+    onehot = torch.nn.functional.one_hot(labels, num_classes).to(times) * own[..., None]  # (B, N, C)
+    heat = (gauss[..., None] * onehot[:, None]).amax(dim=2)  # (B, T, N, C) -> (B, T, C)
     # the peak is exactly 1 (CornerNet's positives), and so are ``pos_radius`` steps either side:
     # a few positives per event learn the classes faster than one, offsets keep the time precise
+    video, event = own.nonzero(as_tuple=True)
+    nearest = (times[video, event] / stride).round().long()
     for shift in range(-pos_radius, pos_radius + 1):
-        heat[(nearest + shift).clamp(0, num_steps - 1), labels.long()] = 1.0
-    # offsets on the event's nearest step and its two neighbours, so that a peak found one
-    # step off still regresses to the event
-    distance = times[None, :] / stride - torch.arange(num_steps, device=t.device, dtype=t.dtype)[:, None]  # (T, N)
-    near = distance.abs() <= 1.0
-    closest = torch.where(near, distance.abs(), torch.full_like(distance, float("inf"))).argmin(dim=1)  # (T,)
-    mask = near.any(dim=1)
-    offsets = torch.where(mask, distance.gather(1, closest[:, None]).squeeze(1), offsets)
+        heat[video, (nearest + shift).clamp(0, num_steps - 1), labels[video, event]] = 1.0
+    # offsets on the event's nearest step and its two neighbours, so that a peak found one step
+    # off still regresses to the event
+    near = (distance.abs() <= 1.0) & own[:, None, :]  # (B, T, N)
+    closest = torch.where(near, distance.abs(), torch.full_like(distance, float("inf"))).argmin(dim=2)  # (B, T)
+    mask = near.any(dim=2)
+    offsets = torch.where(mask, distance.gather(2, closest[..., None]).squeeze(2), times.new_zeros(()))
     return heat, offsets, mask
 
 
