@@ -72,6 +72,10 @@ def test_layout_errors_name_the_file_and_the_key(soccernet_root):
         make_dataset("soccernet", False, ["train"], **_kwargs(soccernet_root, split_files=None))
     with pytest.raises(DataError, match="missing.txt"):
         make_dataset("soccernet", False, ["train"], **_kwargs(soccernet_root, split_files={"train": "missing.txt"}))
+    with pytest.raises(DataError, match="no game list for the subset 'valid'"):
+        make_dataset("soccernet", False, ["valid"], **_kwargs(soccernet_root))
+    with pytest.raises(DataError, match="dataset.root"):
+        make_dataset("soccernet", False, ["train"], **_kwargs(soccernet_root / "elsewhere"))
     (soccernet_root / "bad.txt").write_text("league/nowhere\n")
     with pytest.raises(DataError, match="not found"):
         make_dataset("soccernet", False, ["bad"], **_kwargs(soccernet_root, split_files={"bad": "bad.txt"}))

@@ -66,6 +66,9 @@ class SoccerNetFeatures(FeatureSource):
         super().__init__(root, None, None)
         self.feature_name = feature_name if feature_name.endswith(".npy") else feature_name + ".npy"
 
+    def missing_roots(self) -> List[str]:
+        return []  # a missing root is reported by the dataset, as dataset.root
+
     def paths(self, video_id: str) -> List[str]:
         game, _, half = video_id.rpartition("/")
         return [os.path.join(self.folders[0], game, f"{half}_{self.feature_name}")]
@@ -122,10 +125,10 @@ class SoccerNetDataset(ActionDataset):
     def load_annotation_db(self) -> AnnotationDB:
         problems: List[Problem] = []
         videos: "OrderedDict[str, VideoRecord]" = OrderedDict()
-        wanted = {s.lower() for s in self.split}
+        if not os.path.isdir(self.root):
+            problems.append(Problem(ERROR, "dataset.root", "folder not found (it should hold the "
+                                    "<league>/<season>/<game>/ folders)", file=self.root))
         for subset, games in self._games_per_subset(problems).items():
-            if subset.lower() not in wanted:
-                continue
             for game in games:
                 for rec in self._game_records(game, subset, problems):
                     videos.setdefault(rec.video_id, rec)
@@ -144,8 +147,15 @@ class SoccerNetDataset(ActionDataset):
 
     # -- reading the layout -------------------------------------------------------------------
     def _games_per_subset(self, problems: List[Problem]) -> Dict[str, List[str]]:
+        """Game folders of each subset this dataset reads (its ``split``), from the game lists."""
         out: Dict[str, List[str]] = OrderedDict()
-        for subset, path in self.split_files.items():
+        by_name = {name.lower(): name for name in self.split_files}
+        for wanted in self.split:
+            if wanted.lower() not in by_name:
+                problems.append(Problem(ERROR, "dataset.split_files", f"no game list for the subset {wanted!r} "
+                                        f"(the split names it; dataset.split_files has {sorted(self.split_files)})"))
+        for subset in (by_name[w.lower()] for w in self.split if w.lower() in by_name):
+            path = self.split_files[subset]
             path = path if os.path.isabs(path) else os.path.join(self.root, path)
             try:
                 with open(path, "r", encoding="utf-8") as fid:
