@@ -93,3 +93,34 @@ def test_in_memory_scores_equal_the_written_soccernet_files(tmp_path):
     for metric in ("tight", "loose"):
         ours, theirs = getattr(in_memory.result, metric), getattr(from_files.result, metric)
         assert ours.a_mAP == theirs.a_mAP and np.array_equal(ours.ap, theirs.ap)
+
+
+def _sequential_match(gt_group, gt_frame, pred_group, pred_frame, pred_score, radius):
+    """The rule event by event: the best free prediction within the radius (ties: earlier frame)."""
+    matched = np.zeros(len(pred_frame), dtype=bool)
+    for g, f in zip(gt_group, gt_frame):
+        best = None
+        for p in np.flatnonzero(pred_group == g):  # predictions sorted by frame within a group
+            free = abs(pred_frame[p] - f) <= radius and not matched[p]
+            if free and (best is None or pred_score[p] > pred_score[best]):
+                best = p
+        if best is not None:
+            matched[best] = True
+    return matched
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rounds_equal_the_event_by_event_rule(seed):
+    from actionformer.evaluation.spotting.average_map import _match
+
+    rng = np.random.RandomState(seed)
+    span = 1000
+    gt = np.unique(rng.randint(0, 3, 60) * span + rng.randint(0, 200, 60))  # dense: long chains of windows
+    pred = np.unique(rng.randint(0, 3, 300) * span + rng.randint(0, 200, 300))
+    score = rng.choice([0.2, 0.5, 0.8], len(pred))  # many ties
+    radii = np.array([0, 1, 3, 10, 60])
+    rank = np.arange(len(gt)) - np.searchsorted(gt // span, gt // span, side="left")
+    ours = _match(gt, rank, pred, score, radii)
+    for k, radius in enumerate(radii):
+        expected = _sequential_match(gt // span, gt % span, pred // span, pred % span, score, radius)
+        np.testing.assert_array_equal(ours[k], expected)

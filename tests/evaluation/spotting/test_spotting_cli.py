@@ -41,3 +41,22 @@ def test_errors_are_one_line_with_exit_code_2(run_cli, tmp_path):
     preds.write_text(json.dumps({"results": {"v": [{"time": 1.0, "label": "other", "score": 0.5}]}}))
     code, _, stderr = run_cli("evaluate", "--task", "spotting", gt, preds)
     assert code == 2 and "no predictions of the ground truth's classes" in stderr
+
+
+def test_config_of_a_spotting_model_sets_task_and_eval_cfg(run_cli, tmp_path, monkeypatch):
+    import yaml
+
+    from actionformer.config import components
+
+    monkeypatch.setattr(components, "task_of", lambda name: "spotting")  # as a SnapFormer config would
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump({"dataset_name": "custom", "eval_cfg": {"metric": "loose"},
+                                      "dataset": {"default_fps": 30, "feat_stride": 15},
+                                      "output_folder": str(tmp_path)}))
+    case = reference_cases()["basic"]
+    labels_root, preds_root = write_case(case, tmp_path)
+    code, stdout, stderr = run_cli("evaluate", labels_root, preds_root, "--config", config)
+    assert code == 0, stderr
+    loose = case["reference"]["loose"]["a_mAP"]
+    assert stdout.strip().splitlines()[-1] == f"Average mAP: {loose * 100:.2f} (%) [loose a-mAP]"
+    assert "2 steps per second" in stderr  # default_fps / feat_stride of the config

@@ -5,7 +5,7 @@ frame-tolerance mAP of E2E-Spot, for models whose task is ``spotting`` and for
 from __future__ import annotations
 
 import argparse
-import warnings as _warnings
+import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -20,10 +20,6 @@ from .result import HEADLINES, SpottingResult, format_spotting_report
 
 _DEFAULTS = {"metric": "tight", "framerate": 2, "frame_tolerances": [0, 1, 2, 4], "tolerance_unit": "steps",
              "step_fps": None}
-
-
-def _sorted_ascending(values: object) -> Optional[str]:
-    return None if list(values) == sorted(values) else "must be in increasing order"  # type: ignore[arg-type]
 
 
 class SpottingEvaluator:
@@ -46,7 +42,7 @@ class SpottingEvaluator:
             "(SoccerNet's `framerate`; the challenge uses 2).", origin=OURS),
         Key("eval_cfg.frame_tolerances", ListOf(Float(lo=0), min_len=1), [0, 1, 2, 4],
             "Tolerances of the frame-tolerance mAP (a prediction matches an event of its class within "
-            "± tolerance), in `eval_cfg.tolerance_unit`.", origin=OURS, check=_sorted_ascending),
+            "± tolerance), in `eval_cfg.tolerance_unit`.", origin=OURS),
         Key("eval_cfg.tolerance_unit", Str(choices=["steps", "seconds"]), "steps",
             "Unit of `eval_cfg.frame_tolerances`: `steps` (times snapped to a grid of "
             "`eval_cfg.step_fps` steps per second) or `seconds`.", origin=OURS),
@@ -122,7 +118,7 @@ class SpottingEvaluator:
         pred_pos, _ = self._positions(preds.time)
         frame = frame_tolerance_map(events.video, events.label, event_pos, preds.video, preds.label, pred_pos,
                                     preds.score, len(events.classes), tolerances)
-        frame = type(frame)(np.asarray(self.frame_tolerances), frame.mAP, frame.ap)
+        frame = dataclasses.replace(frame, tolerances=np.asarray(self.frame_tolerances))  # the user's unit
         num_classes = len(events.classes)
         group, _ = unique_pairs(events.video * num_classes + events.label, grid_frames(events.time, self.framerate))
         return SpottingResult(list(events.classes), len(events.videos),
@@ -201,12 +197,10 @@ def _dataset_classes(dataset: Any) -> Optional[List[str]]:
 
 def _coverage_warnings(events: SpottingEvents, preds: SpottingPredictions) -> List[str]:
     """Scored videos without any prediction: often a wrong prediction root or video id format."""
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore")
-        predicted = np.unique(preds.video)
+    predicted = set(np.unique(preds.video).tolist())
     missing = len(events.videos) - len(predicted)
     if missing <= 0:
         return []
-    example = next(v for i, v in enumerate(events.videos) if i not in set(predicted.tolist()))
+    example = next(v for i, v in enumerate(events.videos) if i not in predicted)
     return [f"{missing} of the {len(events.videos)} ground-truth videos have no prediction (e.g. '{example}'); "
             "they count as all missed"]
