@@ -11,12 +11,15 @@ model has the same backbone, neck, classification head and schedule (the demo's 
 differs. Each run is ``actionformer train`` in a subprocess, one at a time, evaluated once
 after the last epoch (EMA weights, average mAP over tIoU 0.3:0.1:0.7, and mAP at 0.7).
 
-    PYTHONPATH=src python bench/bench_boundary_noise.py --seeds 0 1 --noise 0 0.1 0.25 --epochs 10
+    PYTHONPATH=src python bench/bench_boundary_noise.py --seeds 0 1 --noise 0 0.1 0.25 --epochs 12
+    PYTHONPATH=src python bench/bench_boundary_noise.py --models "TBTFormer, dfl_weight 0" \
+        --out bench/results/boundary_noise_dfl0.json       # the ablation
 
 Prints a markdown table (mean over seeds, per-seed values in the JSON) and writes
 ``bench/results/boundary_noise.json``. Times: training = sum of the epochs' times without the
 final evaluation; inference = the final evaluation's wall time over the test videos (both with
-``--threads`` torch threads, on whatever else the machine runs).
+``--threads`` torch threads, on whatever else the machine runs). ``--timing`` instead times
+the three models in one process, alternating, best of 3 (less exposed to the machine's load).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 RESULTS = Path(__file__).resolve().parent / "results" / "boundary_noise.json"
 MODEL = {"backbone_arch": [2, 1, 4], "embd_dim": 32, "fpn_dim": 32, "head_dim": 32, "n_head": 4,
          "n_mha_win_size": 9, "head_num_layers": 2, "max_buffer_len_factor": 1.0,
@@ -45,7 +50,10 @@ MODELS = {
     "LocPointTransformer (regression)": ["model_name=LocPointTransformer"],
     "TBTFormer (distribution + DFL)": ["model_name=TBTFormer"],
     "TriDet (trident)": ["model_name=TriDet"],
+    # an ablation, run on request (--models): the distribution head trained by the IoU loss alone
+    "TBTFormer, dfl_weight 0": ["model_name=TBTFormer", "model.dfl_weight=0"],
 }
+DEFAULT_MODELS = list(MODELS)[:3]
 AVERAGE_MAP = re.compile(r"Average mAP:\s*([0-9.]+)")
 MAP_07 = re.compile(r"tIoU = 0\.70: mAP = ([0-9.]+)")
 EPOCH_TIME = re.compile(r"\[Train\] epoch \d+/\d+: .*?\| ([0-9.]+) s \|")
@@ -106,24 +114,90 @@ def table(results: dict, noises: list) -> str:
     return "\n".join(lines)
 
 
+def _random_video(rng, length: int, channels: int, classes: int, index: int) -> dict:
+    import torch
+
+    starts = rng.uniform(0, length - 40, size=3)
+    segments = torch.tensor([[s, s + rng.uniform(6, 40)] for s in starts], dtype=torch.float32)
+    return {"video_id": f"v{index}", "feats": torch.from_numpy(rng.standard_normal((channels, length),
+                                                                                   dtype=np.float32)),
+            "segments": segments, "labels": torch.from_numpy(rng.integers(0, classes, 3)),
+            "fps": 30.0, "duration": length * 4 / 30.0, "feat_stride": 4, "feat_num_frames": 16}
+
+
+def time_models(threads: int, rounds: int = 3, steps: int = 10) -> dict:
+    """Controlled timing, in this process, models alternating, best of ``rounds``: ``steps``
+    training steps (forward, backward, AdamW) on batches of 4 videos of 128 steps, and inference
+    on 29 videos (the benchmark's test set size), with the benchmark's model sizes."""
+    import torch
+
+    from actionformer.config import config_from_dict
+    from actionformer.modeling import META_ARCHS
+
+    torch.set_num_threads(threads)
+    base = {"dataset": {"input_dim": 32, "num_classes": 4, "max_seq_len": 128},
+            "model": dict(MODEL), "train_cfg": {"droppath": 0.0, "init_loss_norm": 20}}
+    rng = np.random.default_rng(0)
+    batches = [[_random_video(rng, 128, 32, 4, 4 * b + i) for i in range(4)] for b in range(steps)]
+    test = [_random_video(rng, int(rng.integers(64, 129)), 32, 4, 100 + i) for i in range(29)]
+    best: dict = {}
+    for _ in range(rounds):
+        for name in DEFAULT_MODELS:
+            cfg = config_from_dict(base, overrides=[MODELS[name][0]])
+            torch.manual_seed(0)
+            model = META_ARCHS.get(cfg["model_name"]).from_config(cfg)
+            opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+            model.train()
+            start = time.perf_counter()
+            for batch in batches:
+                opt.zero_grad()
+                model(batch)["final_loss"].backward()
+                opt.step()
+            train_s = time.perf_counter() - start
+            model.eval()
+            start = time.perf_counter()
+            with torch.no_grad():
+                for video in test:
+                    model([video])
+            infer_s = time.perf_counter() - start
+            params = sum(p.numel() for p in model.parameters())
+            prev = best.get(name, {"train_step_s": float("inf"), "infer_29_s": float("inf")})
+            best[name] = {"train_step_s": min(prev["train_step_s"], train_s / steps),
+                          "infer_29_s": min(prev["infer_29_s"], infer_s), "params": params}
+    return best
+
+
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="data and training seeds")
     parser.add_argument("--noise", type=float, nargs="+", default=[0.0, 0.1, 0.25])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--videos", type=int, default=96)
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=DEFAULT_MODELS)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--timing", action="store_true",
+                        help="only the controlled timing of the three models (no training runs); "
+                             "writes bench/results/boundary_heads_timing.json")
     args = parser.parse_args(argv)
+    if args.timing:
+        timing = time_models(args.threads)
+        print("| model | train step s (batch 4 x 128) | inference s (29 videos) | parameters |\n|---|---|---|---|")
+        for name, t in timing.items():
+            print(f"| {name} | {t['train_step_s']:.3f} | {t['infer_29_s']:.2f} | {t['params']} |")
+        out = RESULTS.parent / "boundary_heads_timing.json"
+        out.write_text(json.dumps({"threads": args.threads, "model": MODEL, "timing": timing}, indent=1) + "\n")
+        return 0
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="boundary_noise_"))
-    results = {name: {str(n): [] for n in args.noise} for name in MODELS}
+    results = {name: {str(n): [] for n in args.noise} for name in args.models}
     started = time.time()
     for seed in args.seeds:
         for noise in args.noise:
             config = make_data(workdir, seed, noise, args.videos)
-            for name, overrides in MODELS.items():
+            for name in args.models:
+                overrides = MODELS[name]
                 tag = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") + f"_s{seed}"
                 sets = [f"opt.epochs={args.epochs}", f"init_rand_seed={seed}", *SCHEDULE, *overrides]
                 run = parse_run(_train(config, tag, sets, args.threads))
