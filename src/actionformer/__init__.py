@@ -47,6 +47,9 @@ _PUBLIC = {
     "make_scheduler": "actionformer.engine",
     "fix_random_seed": "actionformer.engine",
     "ModelEma": "actionformer.engine",
+    # inference on new videos
+    "Detector": "actionformer.inference",
+    "Detection": "actionformer.inference",
     # misc
     "Registry": "actionformer.registry",
 }
