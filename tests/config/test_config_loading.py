@@ -24,7 +24,8 @@ OUR_DEFAULTS = {
     "opt": {"early_stop_epochs": None},
     # the default meta-architecture's own keys (LocPointTransformer declares them)
     "train_cfg": {"cls_loss_type": "focal", "reg_loss_type": "diou"},
-    "model": {"cpu_kernels": True, "head_type": "v1"},
+    # ... and the default backbone's (convTransformer: the MLP width of the scaled backbone)
+    "model": {"cpu_kernels": True, "head_type": "v1", "backbone": {"mlp_ratio": 4}},
     # score_temperature (table), and the default soft-NMS method's keys
     "test_cfg": {"filters": [], "constraints": None, "score_temperature": 1.0, "use_diou_nms": False,
                  "class_sigma": None},
@@ -108,8 +109,8 @@ def test_derived_fields_are_copied_from_dataset_and_share_the_cfg_dicts(tmp_path
     # as in the original: the same dicts, so a change to one is seen through the other
     assert cfg["model"]["train_cfg"] is cfg["train_cfg"]
     assert cfg["model"]["test_cfg"] is cfg["test_cfg"]
-    # the v1 backbone has no options: no model.backbone section unless v2 is selected
-    assert "backbone" not in cfg["model"]
+    # the v1 backbone's one option is its MLP width (model.backbone.mlp_ratio)
+    assert cfg["model"]["backbone"] == {"mlp_ratio": 4}
     v2 = load_config(_write(tmp_path, {"model": {"backbone_type": "convTransformerv2"}}))
     assert v2["model"]["backbone"]["use_flash_attn"] is True
 

@@ -7,11 +7,15 @@ from actionformer.config.components import schema_keys
 from actionformer.config.schema import NO_DEFAULT, ORIGINAL, ORIGINAL_FILES, OURS
 
 
+_COMPONENT_SECTIONS = {k.path for k in schema_keys(load_default_config()) if k.is_section}
+
+
 def _leaf_paths(cfg: dict, prefix: str = "") -> set:
     paths = set()
     for key, value in cfg.items():
         path = f"{prefix}.{key}" if prefix else key
-        is_section = get_key(path) is not None and get_key(path).is_section
+        # a section of the table, or of a component the defaults select (model.backbone)
+        is_section = (get_key(path) is not None and get_key(path).is_section) or path in _COMPONENT_SECTIONS
         paths |= _leaf_paths(value, path) if isinstance(value, dict) and is_section else {path}
     return paths
 

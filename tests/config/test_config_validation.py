@@ -68,8 +68,8 @@ def test_unknown_nested_section():
 def test_option_of_an_unselected_component_is_refused_unless_default():
     # a v2 option on the v1 backbone would change nothing: refused, naming its owner
     assert only_problem("model.backbone.use_rope=true") == (
-        "model.backbone: an option of the backbone 'convTransformerv2', which this config does "
-        "not select; select it or remove the key (model.backbone.use_rope: true)")
+        "model.backbone.use_rope: an option of the backbone 'convTransformerv2', which this config "
+        "does not select; select it or remove the key")
     # a saved config of a v1 run holds the v2 defaults: harmless, accepted
     validate_config(resolved("model.backbone.use_rope=false", "model.backbone.use_flash_attn=true"))
 
@@ -383,12 +383,12 @@ def test_names_of_components_are_checked_against_their_registries():
     problems = problems_of("dataset_name=thumoss", "model.backbone_type=myBackbone",
                            "model_name=LocPointTransfomer")
     assert sorted(problems) == [
-        'dataset_name: expected a registered dataset ("anet" | "custom" | "ego4d" | "epic" | '
+        'dataset_name: expected a registered dataset ("anet" | "custom" | "ego4d" | "epic" | "soccernet" | '
         '"thumos") (did you mean \'thumos\'?), got \'thumoss\' (str)',
         'model.backbone_type: expected a registered backbone ("conv" | "convTransformer" | '
         '"convTransformerv2"), got \'myBackbone\' (str)',
-        'model_name: expected a registered meta architecture ("LocPointTransformer") (did you '
-        'mean \'LocPointTransformer\'?), got \'LocPointTransfomer\' (str)',
+        'model_name: expected a registered meta architecture ("LocPointTransformer" | "SnapFormer" | '
+        '"TBTFormer" | "TriDet") (did you mean \'LocPointTransformer\'?), got \'LocPointTransfomer\' (str)',
     ]
 
 

@@ -234,3 +234,43 @@ def derived_fields_agree(v: Values) -> List[str]:
             problems.append(f"{key.path}: must equal {source} ({show(value)}), got "
                             f"{show(copy_value)}; set {source} instead")
     return problems
+
+
+@rule
+def boundary_bins_cover_ranges(v: Values) -> List[str]:
+    """A boundary-distribution model (TBTFormer's ``reg_max``, TriDet's ``num_bins``) expresses
+    offsets of 0..bins strides of the level; a target beyond is clamped. Only the top level's
+    open-ended range may reach past the bins; on any other level clamping would silently move
+    boundaries that the level is meant to regress."""
+    for path in ("model.reg_max", "model.num_bins"):
+        try:
+            bins = v[path]
+        except _Skip:
+            continue
+        if not _declared_by_model(v["model_name"], path):
+            continue  # a harmless leftover of another model (e.g. a saved config)
+        scale, start, ranges = v["model.scale_factor"], v["model.fpn_start_level"], v["model.regression_range"]
+        need, failing = 1, []
+        for level, (lo, hi) in enumerate(ranges):
+            stride = scale ** (start + level)
+            top = level == len(ranges) - 1
+            # the top level needs its lower end inside the bins, every other level its upper end
+            level_need = math.floor(lo / stride) + 1 if top else math.ceil(hi / stride)
+            need = max(need, level_need)
+            if bins < level_need:
+                failing.append(f"level {level} (stride {stride}, range {show([lo, hi])})")
+        if not failing:
+            return []
+        return [f"{path}: {bins} bins of the level's stride do not cover model.regression_range at "
+                f"{', '.join(failing)}; targets there would be clamped. Set {path} to at least {need} "
+                f"or narrow the ranges"]
+    return []
+
+
+def _declared_by_model(model_name: Any, path: str) -> bool:
+    """Whether the selected meta-architecture (or a plug-in subclass) declares the key ``path``."""
+    from actionformer.modeling.registries import META_ARCHS
+
+    if not isinstance(model_name, str) or model_name not in META_ARCHS:
+        return False
+    return any(key.path == path for key in META_ARCHS.config_keys(model_name))

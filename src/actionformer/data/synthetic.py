@@ -51,6 +51,10 @@ class SyntheticSpec:
     feat_stride: int = 4
     num_frames: int = 16
     seed: int = 0
+    # training annotations only: each boundary moved by a uniform random fraction in
+    # [-boundary_noise, boundary_noise] of its action's length (features and test videos stay
+    # clean): noisy labels, clean evaluation
+    boundary_noise: float = 0.0
 
 
 BODY_AMPLITUDE = 3.0  # shared by the two classes of a group, over the whole action
@@ -159,9 +163,25 @@ def class_names(num_classes: int) -> List[str]:
     return [f"Action{k:02d}" for k in range(num_classes)]
 
 
+def _noisy_boundaries(actions: List[Tuple[int, int, int]], length: int, noise: float,
+                      rng: np.random.Generator) -> List[Tuple[float, float]]:
+    """(start, end) of every action with each boundary moved by U(-noise, noise) x its length,
+    kept inside the video and at least one step long."""
+    out = []
+    for start, end, _ in actions:
+        n = end - start
+        shift_start, shift_end = rng.uniform(-noise, noise, size=2) * n
+        new_start = float(np.clip(start + shift_start, 0.0, length - 1.0))
+        new_end = float(np.clip(end + shift_end, new_start + 1.0, float(length)))
+        out.append((new_start, new_end))
+    return out
+
+
 def generate_videos(spec: SyntheticSpec):
     """Yield (video_id, subset, features (T, D), json entry) for every video."""
     rng = np.random.default_rng(spec.seed)
+    # its own stream: the same seed gives the same videos at every noise level
+    noise_rng = np.random.default_rng([spec.seed, 1])
     pat = _patterns(spec, rng)
     names = class_names(spec.num_classes)
     num_val = int(round(spec.num_videos * spec.val_fraction))
@@ -173,7 +193,10 @@ def generate_videos(spec: SyntheticSpec):
         actions = _place_actions(spec, length, rng, decks[subset])
         feats = _video_features(spec, pat, length, actions, rng)
         duration = ((length - 1) * spec.feat_stride + spec.num_frames) / spec.fps
-        grid = torch.tensor([[s, e] for s, e, _ in actions], dtype=torch.float64)  # (N, 2)
+        bounds = [(float(s), float(e)) for s, e, _ in actions]
+        if spec.boundary_noise > 0 and subset == "validation":
+            bounds = _noisy_boundaries(actions, length, spec.boundary_noise, noise_rng)
+        grid = torch.tensor(bounds, dtype=torch.float64)  # (N, 2)
         seconds = grid_to_seconds(grid, spec.fps, spec.feat_stride, spec.num_frames, duration).tolist()
         entry = {"subset": subset.capitalize(), "duration": round(duration, 2), "fps": spec.fps,
                  "annotations": [{"label": names[c], "segment": [round(s, 2), round(e, 2)], "label_id": c}
@@ -188,7 +211,8 @@ def make_synthetic_dataset(out_dir: str, num_videos: int = 100, num_classes: int
     ``out_dir/<name>.yaml`` (absolute paths; ``actionformer train`` works on it at once).
 
     ``knobs`` are the other :class:`SyntheticSpec` fields (min_len, max_len, min_action_len,
-    max_action_len, max_actions, noise, signal, drift, distractor_rate, val_fraction, fps).
+    max_action_len, max_actions, noise, signal, drift, distractor_rate, val_fraction, fps,
+    boundary_noise).
     Returns the path of the config.
     """
     spec = SyntheticSpec(num_videos=num_videos, num_classes=num_classes, feat_dim=feat_dim, seed=seed, **knobs)
@@ -236,6 +260,7 @@ def _validate(spec: SyntheticSpec) -> None:
         (spec.min_action_len + 4 <= spec.min_len, "min_len must exceed min_action_len by at least 4 steps"),
         (spec.max_actions >= 1, "max_actions must be >= 1"),
         (0.0 < spec.val_fraction < 1.0, "val_fraction must be in (0, 1)"),
+        (0.0 <= spec.boundary_noise < 0.5, "boundary_noise must be in [0, 0.5) (a fraction of the action's length)"),
     ]
     for ok, message in checks:
         if not ok:

@@ -9,6 +9,7 @@ from torch import nn
 from . import assign as _assign  # noqa: F401  (registers the target assigner)
 from . import backbones as _backbones  # noqa: F401  (registers backbones)
 from . import heads as _heads  # noqa: F401  (registers heads)
+from . import heads_distribution as _heads_distribution  # noqa: F401  (registers distribution heads)
 from . import losses as _losses  # noqa: F401  (registers losses)
 from . import meta_archs as _meta_archs  # noqa: F401  (registers meta-architectures)
 from . import necks as _necks  # noqa: F401  (registers necks)

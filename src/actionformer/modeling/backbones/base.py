@@ -41,13 +41,20 @@ class BackboneSpec:
 
 KERNEL_ONLY_OPTIONS = frozenset({"use_flash_attn"})
 
+# the MLP width of a transformer block, in multiples of its width (the original's 4; the
+# TBT-Former paper's scaled backbone uses 6)
+DEFAULT_MLP_RATIO = 4
+
 
 def reject_options(backbone_name: str, options: Dict[str, Any]) -> None:
     """Raise if any backbone option is set (not None / False / 0) for a backbone that has none."""
     # `use_flash_attn` only picks an attention kernel, never the math: a resolved config always
-    # carries it (default True), so it must not stop a v1 model from building.
+    # carries it (default True), so it must not stop a v1 model from building. An `mlp_ratio`
+    # at its default changes nothing either (a saved transformer config on the conv backbone).
     used = {
-        k: v for k, v in (options or {}).items() if v not in (None, False, 0) and k not in KERNEL_ONLY_OPTIONS
+        k: v for k, v in (options or {}).items()
+        if v not in (None, False, 0) and k not in KERNEL_ONLY_OPTIONS
+        and not (k == "mlp_ratio" and v == DEFAULT_MLP_RATIO)
     }
     if used:
         listed = ", ".join(f"{k}={v!r}" for k, v in sorted(used.items()))

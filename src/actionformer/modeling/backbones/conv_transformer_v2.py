@@ -16,10 +16,11 @@ from actionformer.config.valuetypes import AnyOf, Bool, Int, Null, Section
 
 from ..layers.transformer_v2 import TransformerBlockV2
 from ..registries import BACKBONES
-from .base import BackboneSpec, IntOrList
+from .base import DEFAULT_MLP_RATIO, BackboneSpec, IntOrList
+from .conv_transformer import MLP_RATIO_KEY
 from .pyramid import PyramidBackbone
 
-V2_OPTIONS = ("use_rope", "use_flash_attn", "use_swiglu", "use_rms_norm", "n_kv_head")
+V2_OPTIONS = ("use_rope", "use_flash_attn", "use_swiglu", "use_rms_norm", "n_kv_head", "mlp_ratio")
 
 
 @BACKBONES.register("convTransformerv2")
@@ -46,6 +47,7 @@ class ConvTransformerV2Backbone(PyramidBackbone):
         Key("model.backbone.n_kv_head", AnyOf(Null(), Int(lo=1)), None,
             "Key/value heads for grouped-query attention (divides `n_head`); null = `n_head`.",
             origin=OURS),
+        MLP_RATIO_KEY,
     )
 
     def __init__(
@@ -69,6 +71,7 @@ class ConvTransformerV2Backbone(PyramidBackbone):
         use_swiglu: bool = False,
         use_rms_norm: bool = False,
         n_kv_head: Optional[int] = None,
+        mlp_ratio: int = DEFAULT_MLP_RATIO,
     ) -> None:
         super().__init__()
         if use_rel_pe:
@@ -82,7 +85,7 @@ class ConvTransformerV2Backbone(PyramidBackbone):
                 width, n_head, n_kv_head, stride=stride, mha_win_size=self.mha_win_size[level],
                 attn_pdrop=attn_pdrop, proj_pdrop=proj_pdrop, path_pdrop=path_pdrop,
                 use_rope=use_rope, use_sdpa=use_flash_attn, use_swiglu=use_swiglu,
-                use_rms_norm=use_rms_norm, position_stride=scale_factor**level,
+                use_rms_norm=use_rms_norm, position_stride=scale_factor**level, mlp_ratio=mlp_ratio,
             )
 
         self._build_pyramid(n_in, n_embd, n_embd_ks, arch, scale_factor, with_ln, block,
@@ -108,6 +111,6 @@ def v2_options(options: Optional[Dict[str, Any]]) -> Dict[str, Any]:
             f"convTransformerv2: unknown backbone option(s) {unknown}; known: {list(V2_OPTIONS)}"
         )
     defaults = {"use_rope": False, "use_flash_attn": True, "use_swiglu": False,
-                "use_rms_norm": False, "n_kv_head": None}
+                "use_rms_norm": False, "n_kv_head": None, "mlp_ratio": DEFAULT_MLP_RATIO}
     return {name: (defaults[name] if options.get(name) is None else options[name])
             for name in V2_OPTIONS}
