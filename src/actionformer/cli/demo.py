@@ -122,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"  Train on it again: actionformer train {config_path} --output again")
     print(f"  Evaluate it again: actionformer eval {config_path} {exp_dir}")
     print("[3/3] Evaluating the EMA model on the held-out videos ...")
-    eval_args = argparse.Namespace(config=config_path, no_ema=False, save_only=False,
+    eval_args = argparse.Namespace(config=config_path, no_ema=False, no_progress=args.no_progress,
+                                   save_only=False,
                                    out=str(exp_dir / "demo_detections.json"))
     # the table is printed last: the output ends with 'Average mAP: XX.XX (%)'
     code = evaluate_checkpoint(load_config(config_path), exp_dir / "last.pth.tar", eval_args)

@@ -65,6 +65,7 @@ def run_spotting_demo(args: argparse.Namespace) -> int:
     print(f"Trained in {time.time() - start:.0f} s. Experiment folder: {exp_dir}")
     print(f"  Evaluate it again: actionformer eval {config_path} {exp_dir}")
     print("[3/3] Evaluating the EMA model on the held-out games ...")
-    eval_args = argparse.Namespace(config=config_path, no_ema=False, save_only=False, format="soccernet",
+    eval_args = argparse.Namespace(config=config_path, no_ema=False, no_progress=args.no_progress,
+                                   save_only=False, format="soccernet",
                                    out=str(exp_dir / f"{NAME}_detections.json"))
     return evaluate_checkpoint(load_config(config_path), exp_dir / "last.pth.tar", eval_args)

@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="spotting models: also write SoccerNet's layout, <game>/results_spotting.json per "
                              "game, into <name>_soccernet/ next to --out (soccernet); auto = soccernet for "
                              "the soccernet dataset, json (our point json only) otherwise")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_config_arguments(parser)
 
 
@@ -154,7 +155,7 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     loader = make_val_loader(val_set, _rank(), get_world_size())
     # detections in float32 whatever trainer.amp says: scores and boundaries keep full precision
     try:
-        detections = gather_detections(predict(loader, model, None, show_progress=is_main_process()))
+        detections = gather_detections(predict(loader, model, None, show_progress=is_main_process() and not getattr(args, "no_progress", False)))
     except DataError as exc:  # found when read (NaN / Inf), dataset.on_bad_video: error
         print(f"error: {exc}\nFix the file, or set dataset.on_bad_video: skip to score without it", file=sys.stderr)
         return 1
