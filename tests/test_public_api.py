@@ -25,3 +25,9 @@ def test_import_is_light():
     code = "import sys, actionformer; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_detector_is_public():
+    from actionformer.inference import Detector
+
+    assert actionformer.Detector is Detector and "Detector" in dir(actionformer)

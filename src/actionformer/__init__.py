@@ -33,6 +33,12 @@ _PUBLIC = {
     "worker_init_reset_seed": "actionformer.data",
     # evaluation
     "ANETdetection": "actionformer.evaluation",
+    # spotting evaluation (point events)
+    "SpottingEvaluator": "actionformer.evaluation.spotting",
+    "load_spotting_ground_truth": "actionformer.evaluation.spotting",
+    "load_spotting_predictions": "actionformer.evaluation.spotting",
+    "write_point_predictions": "actionformer.evaluation.spotting",
+    "write_soccernet_predictions": "actionformer.evaluation.spotting",
     # training engine
     "train_one_epoch": "actionformer.engine",
     "valid_one_epoch": "actionformer.engine",
@@ -41,6 +47,9 @@ _PUBLIC = {
     "make_scheduler": "actionformer.engine",
     "fix_random_seed": "actionformer.engine",
     "ModelEma": "actionformer.engine",
+    # inference on new videos
+    "Detector": "actionformer.inference",
+    "Detection": "actionformer.inference",
     # misc
     "Registry": "actionformer.registry",
 }

@@ -7,6 +7,12 @@ ActivityNet / original-release json ({"database": {video: {"subset", "annotation
 {video: [{"label", "score", "segment"}]}}) or the original release's ({"database": {video:
 [{"segment", "label_id", "scores"}]}}); labels by name or id.
 
+Spotting (--task spotting, point events): SoccerNet's tight and loose average-mAP (with the
+visible / unshown variants, identical to SoccerNet's evaluator) and the frame-tolerance mAP of
+E2E-Spot. GT: our point json ({"database": {video: {"annotations": [{"time", "label"}]}}}) or a
+SoccerNet labels root (<game>/Labels-v2.json); PRED: our point json ({"results": {video:
+[{"time", "label", "score"}]}}) or a SoccerNet predictions root (<game>/results_spotting.json).
+
 The task comes from --task, else from --config (its model's task and its dataset_name), else
 detection.
 
@@ -15,6 +21,8 @@ examples:
   actionformer evaluate anet1.3.json preds.json --split validation --per-class --out map.json
   actionformer evaluate gt.json preds.json --tiou 0.5 0.75 0.95
   actionformer evaluate gt.json preds.json --config configs/thumos_i3d.yaml
+  actionformer evaluate --task spotting SoccerNet/ predictions/ --per-class
+  actionformer evaluate --task spotting points.json preds.json --metric loose --tolerances 1 2 --tolerance-unit seconds
 """
 
 from __future__ import annotations
@@ -29,8 +37,10 @@ from typing import Any
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from actionformer.evaluation.evaluators import EVALUATORS
 
-    parser.add_argument("ground_truth", metavar="GT.json", help="ground-truth annotation file")
-    parser.add_argument("predictions", metavar="PRED.json", help="prediction file")
+    parser.add_argument("ground_truth", metavar="GT", help="ground-truth annotation file (spotting: or a "
+                        "SoccerNet labels folder)")
+    parser.add_argument("predictions", metavar="PRED", help="prediction file (spotting: or a SoccerNet "
+                        "predictions folder)")
     parser.add_argument("--task", default=None, choices=EVALUATORS.names(),
                         help="the task whose evaluator scores the files (default: the config's, else detection)")
     parser.add_argument("--config", default=None, metavar="CONFIG",
@@ -63,6 +73,7 @@ def _task(args: argparse.Namespace) -> str:
     from actionformer.config.components import task_of
 
     cfg = load_config(args.config)
+    args.loaded_config = cfg  # the task's evaluator may read its options (e.g. eval_cfg) from it
     if getattr(args, "dataset", None) is None and cfg.get("dataset_name") in ("thumos", "anet", "epic", "ego4d"):
         args.dataset = cfg["dataset_name"]  # the benchmark's thresholds
     task = task_of(cfg["model_name"])

@@ -19,6 +19,11 @@ COMMANDS = {
     "evaluate": ("actionformer.cli.evaluate", "score a prediction file against a ground-truth annotation file"),
     "make-synthetic": ("actionformer.cli.make_synthetic", "write a synthetic THUMOS-format dataset and a ready-to-train config"),
     "check-data": ("actionformer.cli.check_data", "check every feature file and annotation a config points at"),
+    "plot": ("actionformer.cli.plot", "draw a video's detections on a timeline, or precision-recall curves"),
+    "analyze": ("actionformer.cli.analyze", "error analysis of a prediction file: false-positive types (DETAD), "
+                                            "mAP by action length and coverage"),
+    "infer": ("actionformer.cli.infer", "run a trained model on feature files of new videos (no annotations needed)"),
+    "export": ("actionformer.cli.export", "export the dense network to ONNX or TorchScript (dynamic time axis)"),
 }
 
 

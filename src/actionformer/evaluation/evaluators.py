@@ -1,4 +1,4 @@
-"""Evaluators, one per task (registry ``EVALUATORS``): detection mAP now, spotting next.
+"""Evaluators, one per task (registry ``EVALUATORS``): detection mAP and spotting (``spotting/``).
 
 A meta-architecture names its task (``task = "detection"``); ``train`` (validation during
 training), ``eval`` and ``evaluate`` look the task's evaluator up here, so a new task brings its
@@ -194,3 +194,9 @@ def _choose_split(database: Mapping[str, Any], predicted_videos: List[str], note
     raise EvaluationInputError(
         f"the ground truth holds subsets {sorted(subsets)} and the predictions cover "
         f"{sorted(hit) if hit else 'none of its videos'}; choose one with --split")
+
+
+# registered here so that importing this module (the registry's builtins) registers every task
+from .spotting.evaluator import SpottingEvaluator  # noqa: E402
+
+EVALUATORS.register("spotting")(SpottingEvaluator)

@@ -1,0 +1,10 @@
+"""Builders of tiny ground truth and predictions, as the analyses receive them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
