@@ -47,6 +47,15 @@ _PUBLIC = {
     "make_scheduler": "actionformer.engine",
     "fix_random_seed": "actionformer.engine",
     "ModelEma": "actionformer.engine",
+    # configuration advice, training diagnostics, temporal rules (the seed fork's utilities)
+    "compute_adaptive_ranges": "actionformer.advice",
+    "suggest_config_ranges": "actionformer.advice",
+    "LossLogger": "actionformer.engine.loss_logger",
+    "TemporalConstraints": "actionformer.postprocess.constraints",
+    "enforce_class_constraints": "actionformer.postprocess.constraints",
+    "merge_close_detections": "actionformer.postprocess.constraints",
+    "load_constraints": "actionformer.postprocess.constraints",
+    "apply_constraints_to_results": "actionformer.postprocess.constraints",
     # inference on new videos
     "Detector": "actionformer.inference",
     "Detection": "actionformer.inference",

@@ -49,10 +49,24 @@ def test_flat_option_of_an_unselected_backbone_names_its_owner():
         "this config does not select; select it or remove the key"]
 
 
-def test_empty_registry_is_described():
+def test_unknown_filter_lists_the_registered_ones():
     with pytest.raises(ConfigurationError) as err:
         config_from_dict({"test_cfg": {"filters": ["merge"]}})
-    assert "none yet: a module in custom_imports may register one" in err.value.problems[0]
+    assert '("constraints")' in err.value.problems[0]
+
+
+def test_empty_registry_is_described(monkeypatch):
+    import sys
+    import types
+
+    from actionformer.config.valuetypes import Registered
+    from actionformer.registry import Registry
+
+    module = types.ModuleType("empty_registry_for_test")
+    module.EMPTY = Registry("detection filter")
+    monkeypatch.setitem(sys.modules, "empty_registry_for_test", module)
+    described = Registered("empty_registry_for_test:EMPTY").describe()
+    assert "none yet: a module in custom_imports may register one" in described
 
 
 def test_selected_components_follow_the_config():
@@ -84,5 +98,5 @@ def test_loss_choice_is_validated():
     with pytest.raises(ConfigurationError) as err:
         config_from_dict({"train_cfg": {"reg_loss_type": "dioux"}})
     assert err.value.problems == [
-        "train_cfg.reg_loss_type: expected a registered regression loss (\"diou\" | \"giou\") "
+        "train_cfg.reg_loss_type: expected a registered regression loss (\"diou\" | \"eiou\" | \"giou\" | \"iou\") "
         "(did you mean 'diou'?), got 'dioux' (str)"]

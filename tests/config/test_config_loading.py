@@ -25,9 +25,11 @@ OUR_DEFAULTS = {
     # the default meta-architecture's own keys (LocPointTransformer declares them)
     "train_cfg": {"cls_loss_type": "focal", "reg_loss_type": "diou"},
     # ... and the default backbone's (convTransformer: the MLP width of the scaled backbone)
-    "model": {"cpu_kernels": True, "backbone": {"mlp_ratio": 4}},
-    "test_cfg": {"filters": []},
-    "trainer": {"amp": "off", "accum_steps": 1, "eval_freq": 0, "ckpt_freq": 5,
+    "model": {"cpu_kernels": True, "head_type": "v1", "backbone": {"mlp_ratio": 4}},
+    # score_temperature (table), and the default soft-NMS method's keys
+    "test_cfg": {"filters": [], "constraints": None, "score_temperature": 1.0, "use_diou_nms": False,
+                 "class_sigma": None},
+    "trainer": {"amp": "off", "loss_logger": True, "accum_steps": 1, "eval_freq": 0, "ckpt_freq": 5,
                 "print_freq": 10, "keep_last": 3, "ema_decay": 0.999, "ema_warmup": True,
                 "device": "auto"},
 }

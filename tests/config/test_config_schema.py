@@ -79,8 +79,10 @@ def test_our_keys_are_exactly_the_extensions():
     ours = {k.path for k in all_keys() if k.origin == OURS and not k.is_section}
     assert ours == {
         "custom_imports", "dataset.on_bad_video", "dataset.video_list", "dataset.class_list",
-        "loader.pin_memory", "test_cfg.filters", "opt.early_stop_epochs", "trainer.amp", "trainer.accum_steps", "trainer.eval_freq",
-        "trainer.ckpt_freq", "trainer.print_freq", "trainer.keep_last", "trainer.ema_decay", "trainer.ema_warmup",
+        "loader.pin_memory", "test_cfg.filters", "test_cfg.constraints", "test_cfg.score_temperature",
+        "opt.early_stop_epochs", "trainer.amp", "trainer.accum_steps", "trainer.eval_freq",
+        "trainer.ckpt_freq", "trainer.print_freq", "trainer.loss_logger", "trainer.keep_last",
+        "trainer.ema_decay", "trainer.ema_warmup",
         "trainer.device",
     }
 

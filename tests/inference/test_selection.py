@@ -20,12 +20,15 @@ def test_min_score_and_top_k_filter_every_per_detection_array():
     assert [len(r["scores"]) for r in apply_selection(RESULTS, min_score=0.5)] == [1, 0]
 
 
-def test_constraints_use_the_utilities_module_or_say_it_is_missing(tmp_path):
-    try:
-        import actionformer.postprocess.constraints  # noqa: F401
-    except ImportError:
-        with pytest.raises(InferenceError, match="actionformer.postprocess.constraints") as err:
-            load_temporal_constraints(str(tmp_path / "rules.yaml"), ["Jump"])
-        assert err.value.code == 2
-    else:
-        pytest.skip("the constraints module is installed: tested where it is defined")
+def test_constraints_from_a_missing_file_are_a_usage_error(tmp_path):
+    with pytest.raises(InferenceError, match="--constraints .*rules.yaml: no such file") as err:
+        load_temporal_constraints(str(tmp_path / "rules.yaml"), ["Jump"])
+    assert err.value.code == 2
+
+
+def test_constraints_with_an_unknown_class_name_the_flag_and_the_class(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("classes:\n  Jumpp: {min_duration: 1.0}\n")
+    with pytest.raises(InferenceError, match="--constraints .*Jumpp") as err:
+        load_temporal_constraints(str(rules), ["Jump"])
+    assert err.value.code == 2

@@ -34,9 +34,16 @@ def _gradients(model, videos):
     return {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
 
 
-def test_rank_gradients_average_to_the_single_process_gradient(tiny_config, make_video):
-    train_cfg = dict(tiny_config()["train_cfg"], droppath=0.0)
-    model = make_meta_arch("LocPointTransformer", **tiny_config(train_cfg=train_cfg)).train()
+# the detection quality options (issue 13) keep the DDP equivalence
+OPTIONS = {"original": ({}, {}),
+           "quality options": ({"cls_loss_type": "quality_focal", "reg_loss_type": "eiou"}, {"head_type": "v2"})}
+
+
+@pytest.mark.parametrize("options", list(OPTIONS))
+def test_rank_gradients_average_to_the_single_process_gradient(tiny_config, make_video, options):
+    train_extra, model_extra = OPTIONS[options]
+    train_cfg = dict(tiny_config()["train_cfg"], droppath=0.0, **train_extra)
+    model = make_meta_arch("LocPointTransformer", **tiny_config(train_cfg=train_cfg, **model_extra)).train()
     videos = [make_video(64, seed=s, num_gt=3) for s in range(4)]
     halves = [videos[:2], videos[2:]]
 

@@ -69,3 +69,21 @@ def test_shape_and_mask_errors_name_the_level():
         decode_candidates(ok[0], ok[1] * 2, ok[2], ok[3], 0.001, 10, 0.05)
     with pytest.raises(ValueError, match="no pyramid levels"):
         decode_candidates([], [], [], [], 0.001, 10, 0.05)
+
+
+def test_score_temperature_divides_the_logits_before_the_threshold():
+    points = torch.tensor([[0.0, 0, 1e4, 1], [1.0, 0, 1e4, 1]])
+    logits = torch.tensor([[2.0], [-3.0]])
+    offsets = torch.ones(2, 2)
+    mask = torch.ones(2, dtype=torch.bool)
+    _, scores, _ = decode_candidates([points], [logits], [offsets], [mask], 0.01, 10, 0.0, score_temperature=2.0)
+    torch.testing.assert_close(scores, torch.sigmoid(torch.tensor([1.0, -1.5])))
+    # at T = 1 the logits are not touched: the same bits as the plain call
+    plain = decode_candidates([points], [logits], [offsets], [mask], 0.01, 10, 0.0)
+    same = decode_candidates([points], [logits], [offsets], [mask], 0.01, 10, 0.0, score_temperature=1.0)
+    assert all(torch.equal(a, b) for a, b in zip(plain, same))
+    # a low temperature pushes the negative below the threshold
+    _, cold, _ = decode_candidates([points], [logits], [offsets], [mask], 0.01, 10, 0.0, score_temperature=0.5)
+    assert cold.shape == (1,)
+    with pytest.raises(ValueError, match="score_temperature"):
+        decode_candidates([points], [logits], [offsets], [mask], 0.01, 10, 0.0, score_temperature=0.0)

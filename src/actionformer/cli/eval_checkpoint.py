@@ -118,7 +118,10 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
               excluded: Sequence[str] = ()) -> int:
     from actionformer.data import DataError
     from actionformer.engine import fix_random_seed
-    from actionformer.engine.build import build_dataset, build_evaluator, build_model, fuse_scores_fn, label_names
+    from actionformer.config import ConfigurationError
+    from actionformer.engine.build import (
+        build_dataset, build_evaluator, build_model, class_name_list, fuse_scores_fn, label_names,
+    )
     from actionformer.engine.distributed import get_world_size, is_main_process
     from actionformer.engine.loaders import make_val_loader
     from actionformer.engine.loops import gather_detections, predict
@@ -129,10 +132,10 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     fix_random_seed(int(cfg["init_rand_seed"]), include_cuda=True)
     try:
         val_set = build_dataset(cfg, False, cfg["val_split"], excluded)
-    except DataError as exc:
+        model = build_model(cfg, class_names=class_name_list(val_set))
+    except (DataError, ConfigurationError) as exc:  # test_cfg names a class the dataset does not have
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    model = build_model(cfg)
     try:
         load_checkpoint(ckpt, model, use_ema=not args.no_ema, strict=True)
     except CheckpointError as exc:  # not a checkpoint, truncated, or another config's weights

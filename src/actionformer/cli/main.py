@@ -19,6 +19,8 @@ COMMANDS = {
     "evaluate": ("actionformer.cli.evaluate", "score a prediction file against a ground-truth annotation file"),
     "make-synthetic": ("actionformer.cli.make_synthetic", "write a synthetic THUMOS-format dataset and a ready-to-train config"),
     "check-data": ("actionformer.cli.check_data", "check every feature file and annotation a config points at"),
+    "suggest-config": ("actionformer.cli.suggest_config",
+                       "suggest levels, regression ranges, max_seq_len and window from the training data"),
     "plot": ("actionformer.cli.plot", "draw a video's detections on a timeline, or precision-recall curves"),
     "analyze": ("actionformer.cli.analyze", "error analysis of a prediction file: false-positive types (DETAD), "
                                             "mAP by action length and coverage"),

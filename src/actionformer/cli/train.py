@@ -214,7 +214,9 @@ def _build_trainer(cfg: Dict[str, Any], args: argparse.Namespace, plan: Any, dev
                    excluded: Sequence[str]) -> Any:
     """Data, model, trainer and the resumed state, all before anything is written."""
     from actionformer.engine import Trainer, TrainOptions, fix_random_seed
-    from actionformer.engine.build import build_dataset, build_evaluator, build_model, fuse_scores_fn
+    from actionformer.engine.build import (
+        build_dataset, build_evaluator, build_model, class_name_list, fuse_scores_fn,
+    )
     from actionformer.engine.run_folder import RunFolderError
 
     from .preflight import check_resume_checkpoint
@@ -222,7 +224,7 @@ def _build_trainer(cfg: Dict[str, Any], args: argparse.Namespace, plan: Any, dev
     fix_random_seed(int(cfg["init_rand_seed"]), include_cuda=True)
     train_set = build_dataset(cfg, True, cfg["train_split"], excluded)
     val_set = build_dataset(cfg, False, cfg["val_split"], excluded) if validate and cfg.get("val_split") else None
-    model = build_model(cfg, train_set.get_attributes().get("empty_label_ids", []))
+    model = build_model(cfg, train_set.get_attributes().get("empty_label_ids", []), class_name_list(train_set))
     evaluator = build_evaluator(cfg, val_set, cfg["val_split"]) if val_set is not None else None
     options = TrainOptions.from_config(cfg, show_progress=not getattr(args, "no_progress", False),
                                        fault_after_epoch=_fault_injection())

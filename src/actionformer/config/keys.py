@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .schema import NO_DEFAULT, ORIGINAL_FILES, OURS, Key
-from .valuetypes import AnyOf, Bool, Derived, Float, Int, ListOf, Null, Registered, Section, Str
+from .valuetypes import AnyOf, Bool, Derived, Float, Int, ListOf, Null, Registered, Section, Str, ValueType
 
 # the registries that config keys select from (imported only when a value is checked)
 META_ARCHS = "actionformer.modeling.registries:META_ARCHS"
@@ -204,6 +204,21 @@ _TRAIN = [
     Key("train_cfg.label_smoothing", UNIT_HALF_OPEN, 0.0, "Label smoothing of the class targets."),
 ]
 
+class _ConstraintsMapping(ValueType):
+    """A temporal-rules mapping (``postprocess/constraint_rules.py``), checked on its own."""
+
+    def check(self, value: object) -> Optional[str]:
+        if not isinstance(value, dict):
+            return "expected a mapping (classes, exclusive, max_per_video)"
+        from actionformer.postprocess.constraint_rules import check_mapping
+
+        return check_mapping(value)
+
+    def describe(self) -> str:
+        return "mapping {classes: {CLASS or '*': {min_duration, max_duration, min_gap, merge_gap}}, " \
+               "exclusive: [[CLASS, ...]], max_per_video}"
+
+
 _TEST = [
     Key("test_cfg", Section(), NO_DEFAULT, "Decoding and post-processing at inference."),
     Key("test_cfg.pre_nms_thresh", UNIT, 0.001, "Drop candidates scoring below this before NMS."),
@@ -222,10 +237,19 @@ _TEST = [
         "JSON of external video-level class scores to fuse (ActivityNet); null for none."),
     Key("test_cfg.voting_thresh", UNIT, 0.75,
         "IoU threshold of score voting to refine boundaries after NMS; 0 disables."),
+    Key("test_cfg.score_temperature", POS_FLOAT, 1.0,
+        "Temperature T of the class scores, sigmoid(logit / T), applied before `pre_nms_thresh`: "
+        "T > 1 softens over-confident scores, T < 1 sharpens them; 1 = the original.", origin=OURS),
     Key("test_cfg.filters", ListOf(Registered(DETECTION_FILTERS)), [],
         "Registered detection filters applied in order to each video's detections after NMS, "
-        "in seconds (none built in yet; a module in `custom_imports` may register some).",
+        "in seconds (built in: `constraints`; a module in `custom_imports` may register more).",
         origin=OURS),
+    Key("test_cfg.constraints", AnyOf(Null(), _ConstraintsMapping()), None,
+        "Temporal rules on each video's detections after NMS, in seconds (docs/postprocessing.md): "
+        "per class (name or id, `*` = all) `min_duration`, `max_duration`, `min_gap` (keep the "
+        "higher score), `merge_gap` (merge same-class detections this close); `exclusive` class "
+        "groups that cannot overlap; `max_per_video`. Set = the `constraints` filter runs; null = "
+        "none.", origin=OURS),
 ]
 
 _OPT = [
@@ -259,6 +283,10 @@ _TRAINER = [
         "Save a checkpoint every this many epochs (the last epoch is always saved); 0 = last only.",
         origin=OURS),
     Key("trainer.print_freq", POS_INT, 10, "Log every this many iterations.", origin=OURS),
+    Key("trainer.loss_logger", Bool(), True,
+        "Moving averages of every loss term, positives and mean IoU (predicted vs ground truth) "
+        "at positive points per pyramid level: in the progress bar, TensorBoard and one log line "
+        "per epoch (LossLogger). Changes no result.", origin=OURS),
     Key("trainer.keep_last", NON_NEG_INT, 3,
         "Keep only this many most recent periodic checkpoints (0 keeps all).", origin=OURS),
     Key("trainer.ema_decay", UNIT, 0.999, "Decay of the model's exponential moving average.",

@@ -211,6 +211,13 @@ def empty_classes_exist(v: Values) -> List[str]:
 
 
 @rule
+def nms_class_ids_exist(v: Values) -> List[str]:
+    from actionformer.postprocess.class_params import class_id_problems
+
+    return class_id_problems(v["test_cfg"], v["dataset.num_classes"])
+
+
+@rule
 def derived_fields_agree(v: Values) -> List[str]:
     """A resolved config's derived copies equal their sources."""
     problems = []

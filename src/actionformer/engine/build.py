@@ -53,15 +53,52 @@ def build_dataset(cfg: Mapping[str, Any], is_training: bool, split: Sequence[str
     return make_dataset(cfg["dataset_name"], is_training, list(split), **kwargs)
 
 
-def build_model(cfg: Dict[str, Any], empty_label_ids: Optional[List[int]] = None) -> Any:
+def build_model(cfg: Dict[str, Any], empty_label_ids: Optional[List[int]] = None,
+                class_names: Optional[Sequence[str]] = None) -> Any:
     """The meta-architecture ``model_name`` names, built by its ``from_config(cfg)`` (which reads
     only the keys it declares); ``train_cfg.head_empty_cls`` comes from the training set (as the
-    original)."""
+    original). ``class_names`` (the dataset's, in id order) turns class names into ids in
+    ``test_cfg.constraints`` (in place; a ConfigurationError for an unknown one) and in the
+    per-class NMS tables (for the model only: the config keeps what the user wrote; a DataError)."""
     from actionformer.modeling import META_ARCHS
 
+    resolve_constraint_classes(cfg, class_names)
     if empty_label_ids is not None:
         cfg["model"].setdefault("train_cfg", {})["head_empty_cls"] = list(empty_label_ids)
+    if class_names is not None and isinstance(cfg["model"].get("test_cfg"), Mapping):
+        from actionformer.data import DataError
+        from actionformer.data.report import ERROR, Problem
+        from actionformer.postprocess.class_params import resolve_class_tables
+
+        try:
+            label_ids = {str(name): i for i, name in enumerate(class_names)}
+            test_cfg = resolve_class_tables(cfg["model"]["test_cfg"], label_ids)
+        except ValueError as exc:  # a class name the dataset does not have
+            problem = Problem(ERROR, "test_cfg", str(exc), file=(cfg.get("dataset") or {}).get("json_file"))
+            raise DataError([problem], header="the config names classes the dataset does not have") from None
+        cfg = {**cfg, "model": {**cfg["model"], "test_cfg": test_cfg}}
     return META_ARCHS.get(cfg["model_name"]).from_config(cfg)
+
+
+def resolve_constraint_classes(cfg: Dict[str, Any], class_names: Optional[Sequence[str]]) -> None:
+    """Class names of ``test_cfg.constraints`` -> ids, in place (the detection filter sees ids
+    only); a bad rule or unknown name is a ConfigurationError, before any compute."""
+    test_cfg = cfg.get("test_cfg") or {}
+    if not test_cfg.get("constraints"):
+        return
+    from actionformer.config import ConfigurationError
+    from actionformer.postprocess.constraints import ConstraintError, resolve_constraint_names
+
+    try:
+        test_cfg["constraints"] = resolve_constraint_names(test_cfg["constraints"], class_names)
+    except ConstraintError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def class_name_list(dataset: Any) -> Optional[List[str]]:
+    """A dataset's class names in id order (None without a ``label_dict``)."""
+    names = label_names(dataset)
+    return [names.get(i, str(i)) for i in range(max(names) + 1)] if names else None
 
 
 def label_names(dataset: Any) -> Dict[int, str]:

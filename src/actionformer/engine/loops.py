@@ -83,12 +83,14 @@ def train_one_epoch(
     accum_steps: int = 1,
     show_progress: bool = True,
     max_epochs: Optional[int] = None,
+    loss_logger: Optional[Any] = None,
 ) -> Dict[str, Any]:
     """Train for one epoch; returns average losses, the last learning rate and per-step losses.
 
     Every ``accum_steps`` micro-batches make one optimizer step (gradients of the micro-batches
     in between are not synchronized across DDP ranks); the scheduler and the EMA step with the
-    optimizer. Losses are taken in float32 even under autocast.
+    optimizer. Losses are taken in float32 even under autocast. A ``loss_logger``
+    (``LossLogger``) gets every micro-batch's losses and the model's ``diagnostics()``.
     """
     model.train()
     device = _model_device(model)
@@ -107,6 +109,8 @@ def train_one_epoch(
         losses = _forward_backward(model, video_list, device, amp_dtype, scaler, accum_steps, syncs,
                                    where=f"epoch {curr_epoch + 1}, batch {micro_idx}")
         loss_names = list(losses)
+        if loss_logger is not None:
+            loss_logger.update(losses, _diagnostics(model))
         pending.append(torch.stack(list(losses.values())))
         if not syncs:
             continue
@@ -121,9 +125,19 @@ def train_one_epoch(
             values = dict(zip(loss_names, step_losses[-1].tolist()))
             lr = scheduler.get_last_lr()[0]
             _log_step(tb_writer, values, lr, curr_epoch * num_steps + step_idx)
-            bar.set_postfix(loss=f"{values.get('final_loss', 0.0):.3f}", lr=f"{lr:.2e}")
+            if loss_logger is not None:
+                loss_logger.write(tb_writer, curr_epoch * num_steps + step_idx)
+                bar.set_postfix(**loss_logger.postfix(), lr=f"{lr:.2e}")
+            else:
+                bar.set_postfix(loss=f"{values.get('final_loss', 0.0):.3f}", lr=f"{lr:.2e}")
     bar.close()
     return _epoch_stats(loss_names, step_losses, scheduler.get_last_lr()[0])
+
+
+def _diagnostics(model: nn.Module) -> Dict[str, Any]:
+    """The (DDP-unwrapped) model's diagnostic scalars of its last step, if it has any."""
+    source = getattr(getattr(model, "module", model), "diagnostics", None)
+    return source() if callable(source) else {}
 
 
 def _forward_backward(model: nn.Module, video_list: Any, device: torch.device, amp_dtype: Optional[torch.dtype],

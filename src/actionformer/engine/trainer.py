@@ -46,6 +46,7 @@ class TrainOptions:
     show_progress: bool = True
     find_unused_parameters: bool = False
     fault_after_epoch: Optional[int] = None  # testing hook: die after this epoch (first attempt only)
+    loss_logger: bool = True  # moving averages + per-level positives / IoU (LossLogger)
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any], **overrides: Any) -> "TrainOptions":
@@ -59,6 +60,7 @@ class TrainOptions:
             eval_freq=int(trainer.get("eval_freq", 0)),
             ckpt_freq=int(trainer.get("ckpt_freq", 5)),
             print_freq=int(trainer.get("print_freq", 10)),
+            loss_logger=bool(trainer.get("loss_logger", True)),
             keep_last=int(trainer.get("keep_last", 3)),
             ema_decay=float(trainer.get("ema_decay", 0.999)),
             ema_warmup=bool(trainer.get("ema_warmup", True)),
@@ -120,6 +122,17 @@ class Trainer:
         self.scheduler = make_scheduler(self.optimizer, cfg.get("opt") or {}, self.iters_per_epoch)
         self.scaler = torch.amp.GradScaler("cuda") if self.options.amp == "fp16" else None
         self.model = self._wrap(model)
+        self.loss_logger = self._make_loss_logger(model) if opts.loss_logger else None
+
+    @staticmethod
+    def _make_loss_logger(model: nn.Module) -> Any:
+        """A LossLogger, and the model asked to record its diagnostics (when it has any)."""
+        from .loss_logger import LossLogger
+
+        record = getattr(model, "record_diagnostics", None)
+        if callable(record):
+            record(True)
+        return LossLogger()
 
     def _wrap(self, model: nn.Module) -> nn.Module:
         if not is_distributed():
@@ -242,6 +255,7 @@ class Trainer:
                 model_ema=self.model_ema, clip_grad_l2norm=opts.clip_grad_l2norm, tb_writer=self.tb_writer,
                 print_freq=opts.print_freq, amp_dtype=self.amp_dtype, scaler=self.scaler,
                 accum_steps=opts.accum_steps, show_progress=opts.show_progress, max_epochs=opts.max_epochs,
+                loss_logger=self.loss_logger,
             )
             is_best = False
             if self.should_validate(epoch):
@@ -264,6 +278,8 @@ class Trainer:
             line += (f" | val avg mAP {self.state.last_map:.2f} (best {self.state.best_map:.2f} "
                      f"@ epoch {self.state.best_epoch + 1})")
         self.logger.info(line)
+        if self.loss_logger is not None and self.loss_logger.steps:
+            self.logger.info("[Train] epoch %d/%d %s", epoch + 1, self.options.max_epochs, self.loss_logger.summary())
         self.state.history.append({"epoch": epoch, **losses, "lr": stats["lr"], "seconds": seconds,
                                    "step_losses": stats["step_losses"], "map": self.state.last_map})
 

@@ -68,8 +68,14 @@ def build_trained_model(cfg: Dict[str, Any], checkpoint: PathLike, device: torch
     from actionformer.modeling import load_checkpoint
     from actionformer.modeling.weights import CheckpointError
 
+    from actionformer.config import ConfigurationError
+    from actionformer.data import DataError
+
     import_custom_modules(cfg)
-    model = build_model(cfg)
+    try:  # class names in test_cfg (per-class NMS tables, constraints) need the dataset's names
+        model = build_model(cfg, class_names=class_names_from_config(cfg))
+    except (ConfigurationError, DataError) as exc:
+        raise InferenceError(str(exc), USAGE) from exc
     try:
         load_checkpoint(checkpoint_file(checkpoint), model, use_ema=use_ema, strict=True)
     except FileNotFoundError as exc:

@@ -34,18 +34,15 @@ def select(result: Mapping[str, Any], min_score: float = 0.0, top_k: int = 0) ->
 
 
 def load_temporal_constraints(path: str, class_names: Optional[Sequence[str]]) -> Any:
-    """The temporal rules of ``path`` (``actionformer.postprocess.constraints``; imported only
-    when asked for, with a clear error where that module is not installed)."""
-    try:
-        from actionformer.postprocess.constraints import load_constraints
-    except ImportError as exc:
-        raise InferenceError(f"--constraints {path}: this install has no actionformer.postprocess.constraints "
-                             f"(the temporal rules module): {exc}", USAGE) from exc
+    """The temporal rules of ``path`` (``actionformer.postprocess.constraints``), errors naming
+    the flag and the file."""
+    from actionformer.postprocess.constraints import ConstraintError, load_constraints
+
     if not os.path.isfile(path):
         raise InferenceError(f"--constraints {path}: no such file", USAGE)
     try:
         return load_constraints(path, list(class_names) if class_names is not None else None)
-    except Exception as exc:  # the module's own errors name the rule; add the flag and file
+    except (ConstraintError, OSError, ValueError) as exc:  # they name the rule; add the flag and file
         raise InferenceError(f"--constraints {path}: {exc}", USAGE) from exc
 
 

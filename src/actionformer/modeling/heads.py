@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import List, Sequence, Type
+from typing import Callable, List, Sequence, Type
 
 import torch
 import torch.nn.functional as F
@@ -103,3 +103,41 @@ class RegHead(_ConvTower):
             raise ValueError(f"regression head built for {self.fpn_levels} levels, got {len(feats)}")
         out = self._level_outputs(self.offset_head, feats, masks)
         return [F.relu(scale(x)) for x, scale in zip(out, self.scale)]
+
+
+class _ResidualTower(_ConvTower):
+    """The v2 tower: a 1x1 input projection to ``feat_dim``, then the same k-convs as v1 with a
+    residual connection around every pair of them (``x + f(g(x))``, the activation after the
+    sum, as a ResNet basic block); an odd last conv runs without one. The projection gives the
+    first pair a ``feat_dim`` input to add, whatever the neck's width."""
+
+    def _build_tower(self, input_dim: int, feat_dim: int, num_layers: int, kernel_size: int, with_ln: bool) -> None:
+        self.proj = MaskedConv1D(input_dim, feat_dim, 1, stride=1, padding=0)
+        super()._build_tower(feat_dim, feat_dim, num_layers, kernel_size, with_ln)
+
+    def _tower(self, x: torch.Tensor, mask: torch.Tensor,
+                clean: Callable[[torch.Tensor], torch.Tensor] = lambda t: t) -> torch.Tensor:
+        """``clean`` runs on every layer's output (the CPU variant zeroes the gaps between
+        joined levels with it; here it changes nothing)."""
+        x = self.proj(x, mask)[0]  # (B, feat_dim, T)
+        layers = list(zip(self.head, self.norm))
+        for first in range(0, len(layers), 2):
+            pair = layers[first:first + 2]
+            if len(pair) == 1:  # an unpaired last layer: plain, as in v1
+                conv, norm = pair[0]
+                x = clean(self.act(norm(conv(x, mask)[0])))
+                continue
+            (conv_a, norm_a), (conv_b, norm_b) = pair
+            inner = clean(self.act(norm_a(conv_a(x, mask)[0])))
+            x = clean(self.act(norm_b(conv_b(inner, mask)[0]) + x))
+        return x
+
+
+@HEADS.register("cls_v2")
+class ClsHeadV2(_ResidualTower, ClsHead):
+    """``cls`` with the v2 tower (``model.head_type: v2``): same outputs and options."""
+
+
+@HEADS.register("reg_v2")
+class RegHeadV2(_ResidualTower, RegHead):
+    """``reg`` with the v2 tower (``model.head_type: v2``): same outputs and options."""

@@ -4,6 +4,7 @@ Plain functions on tensors, numerically identical to the original ActionFormer r
 free of its compiled extension. See docs/postprocessing.md.
 """
 
+from actionformer.postprocess.class_params import resolve_class_tables
 from actionformer.postprocess.decode import decode_candidates, decode_level
 from actionformer.postprocess.detect import detect
 from actionformer.postprocess.registries import DETECTION_FILTERS, NMS_METHODS
@@ -24,6 +25,7 @@ __all__ = [
     "hard_nms_packed",
     "load_external_scores",
     "pairwise_iou_1d",
+    "resolve_class_tables",
     "seg_voting",
     "soft_nms_packed",
 ]

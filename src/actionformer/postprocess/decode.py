@@ -15,6 +15,7 @@ def decode_level(
     pre_nms_thresh: float,
     pre_nms_topk: int,
     duration_thresh: float,
+    score_temperature: float = 1.0,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Candidates of one pyramid level.
 
@@ -26,11 +27,15 @@ def decode_level(
         pre_nms_thresh: keep (position, class) pairs with probability > this.
         pre_nms_topk: then keep at most this many, highest probability first.
         duration_thresh: drop segments not longer than this (feature-grid units).
+        score_temperature: T > 0 of ``sigmoid(logit / T)``, applied before the threshold;
+            T > 1 flattens over-confident scores, T < 1 sharpens them (1: unchanged).
 
     Returns:
         segs (K, 2) [start, end], scores (K,), labels (K,) int64; highest score first.
     """
     num_classes = cls_logits.shape[1]
+    if score_temperature != 1.0:  # skipped at 1 so that the default is the original, bit for bit
+        cls_logits = cls_logits / score_temperature
     # invalid positions get probability 0, below any sensible threshold
     probs = (cls_logits.sigmoid() * mask.unsqueeze(-1)).flatten()  # (T, C) -> (T * C,)
     above = probs > pre_nms_thresh
@@ -98,18 +103,22 @@ def decode_candidates(
     pre_nms_thresh: float,
     pre_nms_topk: int,
     duration_thresh: float,
+    score_temperature: float = 1.0,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Candidates of all levels, concatenated level by level (see ``decode_level``).
 
     Shapes per level l: points (T_l, 4), cls_logits (T_l, C), offsets (T_l, 2), masks (T_l,).
-    ``pre_nms_topk`` applies to each level separately, as in the original.
+    ``pre_nms_topk`` applies to each level separately, as in the original; ``score_temperature``
+    divides the logits before the sigmoid (see ``decode_level``).
 
     Returns:
         segs (N, 2) in feature-grid units, scores (N,), labels (N,) int64, on the input device.
     """
     _check_levels(points_per_level, cls_logits_per_level, offsets_per_level, masks_per_level)
+    if not score_temperature > 0:
+        raise ValueError(f"decode_candidates: score_temperature must be > 0, got {score_temperature}")
     per_level = [
-        decode_level(pts, logits, offs, mask, pre_nms_thresh, pre_nms_topk, duration_thresh)
+        decode_level(pts, logits, offs, mask, pre_nms_thresh, pre_nms_topk, duration_thresh, score_temperature)
         for pts, logits, offs, mask in zip(
             points_per_level, cls_logits_per_level, offsets_per_level, masks_per_level
         )

@@ -43,11 +43,13 @@ def detect(
 ) -> Dict[str, Any]:
     """Final detections of one video.
 
-    Steps (the first three as in the original release): sigmoid and per-level candidate
+    Steps (the first three as in the original release): sigmoid (of the logits divided by
+    ``test_cfg.score_temperature``, when set) and per-level candidate
     selection (``decode_candidates``), the NMS method registered as ``test_cfg.nms_method``
     (``NMS_METHODS``), conversion from the feature grid to seconds with clipping to
     [0, duration] (``grid_to_seconds``), then the filters named in ``test_cfg.filters``
-    (``DETECTION_FILTERS``), in order.
+    (``DETECTION_FILTERS``), in order, and the temporal rules of ``test_cfg.constraints`` when
+    set (the ``constraints`` filter, last unless ``filters`` places it).
 
     Args:
         points_per_level: per level (T_l, 4) [t, reg_range_min, reg_range_max, stride].
@@ -67,13 +69,17 @@ def detect(
     meta = {key: _lookup(video_meta, key, f"video_meta of video {video_id!r}") for key in VIDEO_META_KEYS}
     try:
         nms = NMS_METHODS.get(cfg["nms_method"])
-        filters = [DETECTION_FILTERS.get(name) for name in cfg.get("filters") or ()]
+        names = list(cfg.get("filters") or ())
+        if cfg.get("constraints") and "constraints" not in names:
+            names.append("constraints")  # test_cfg.constraints selects its filter (last)
+        filters = [DETECTION_FILTERS.get(name) for name in names]
     except KeyError as exc:
         raise ValueError(f"detect: test_cfg: {exc.args[0]}") from None
     segs, scores, labels = decode_candidates(
         points_per_level, cls_logits_per_level, offsets_per_level, masks_per_level,
         pre_nms_thresh=cfg["pre_nms_thresh"], pre_nms_topk=cfg["pre_nms_topk"],
         duration_thresh=cfg["duration_thresh"],
+        score_temperature=float(cfg.get("score_temperature", 1.0)),
     )
     # the NMS kernels run in numpy, which has no bfloat16: widen half-precision outputs (exact)
     segs, scores = (_widen(t.detach().cpu()) for t in (segs, scores))

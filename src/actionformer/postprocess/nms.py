@@ -1,4 +1,5 @@
-"""1-D non-maximum suppression for temporal segments: soft (Gaussian) and hard, per class or not.
+"""1-D non-maximum suppression for temporal segments: soft (Gaussian) and hard, per class or not,
+on IoU or on DIoU, with optional per-class sigma / threshold.
 
 Pure numpy/torch and exact with respect to the original release's compiled ``nms_1d_cpu``
 extension: same float32 arithmetic (segment lengths carry the same ``+1e-6``), the same
@@ -7,21 +8,28 @@ same ``torch.sort``), the same outputs. Instead of one C++ loop per class, all c
 packed into one padded ``(G, N)`` array and processed together, one vectorised pass per
 kept segment; the loop stops after ``max_seg_num`` kept segments, which cannot change the
 result because later selections are cut off anyway.
+
+Options beyond the original (off by default, leaving its arithmetic untouched): DIoU in place
+of IoU (``use_diou``), and a Gaussian sigma or IoU threshold per class, carried per candidate so
+that class-agnostic NMS applies the one of each kept segment's class.
 """
 
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
+from actionformer.postprocess.class_params import per_candidate_values
+from actionformer.postprocess.segment_overlap import segment_diou, segment_iou, segment_centres
 from actionformer.postprocess.voting import seg_voting
 
 # Added to every segment length before the IoU, as the original does.
 _LENGTH_EPS = 1e-6
 
-# Row fields of the packed soft-NMS working array.
+# Row fields of the packed soft-NMS working array; optional ones (per-class sigma, the centres
+# for DIoU) follow at the indices soft_nms_packed gives them.
 _X1, _X2, _SCORE, _LENGTH, _INDEX = range(5)
 
 
@@ -42,15 +50,6 @@ def _pack_groups(
     return packed, lengths
 
 
-def _segment_overlap(
-    top_x1: np.ndarray, top_x2: np.ndarray, top_len: np.ndarray,
-    x1: np.ndarray, x2: np.ndarray, length: np.ndarray,
-) -> np.ndarray:
-    """IoU of one segment per row (shape (R, 1)) against a row of segments (R, L), as the original."""
-    inter = np.maximum(np.minimum(top_x2, x2) - np.maximum(top_x1, x1), 0)
-    return inter / (top_len + length - inter)
-
-
 def soft_nms_packed(
     x1: np.ndarray,
     x2: np.ndarray,
@@ -59,6 +58,8 @@ def soft_nms_packed(
     sigma: float,
     min_score: float,
     max_keep: int,
+    use_diou: bool = False,
+    sigmas: Optional[np.ndarray] = None,
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gaussian soft-NMS on G independent groups at once.
 
@@ -68,6 +69,10 @@ def soft_nms_packed(
         sigma: Gaussian decay ``score *= exp(-iou**2 / sigma)``.
         min_score: candidates whose decayed score drops below it are discarded.
         max_keep: stop after this many selections per group (<= 0: no limit).
+        use_diou: decay by DIoU instead of IoU, ``exp(-max(diou, 0)**2 / sigma)`` (a segment
+            whose centre is far enough away is not decayed at all).
+        sigmas: (G, N) per-candidate sigma (its class's); a kept segment decays the others by
+            its own. ``None``: ``sigma`` everywhere.
 
     Returns:
         kept_index (G, K) int64 positions into each row, kept_score (G, K) decayed scores,
@@ -78,11 +83,19 @@ def soft_nms_packed(
     if width >= 2**24 and dtype is np.float32:
         raise ValueError(f"soft-NMS supports at most 2**24 candidates per group, got {width}")
     min_score_t, neg_sigma = dtype(min_score), -dtype(sigma)
-    # (5, G, N): one array so that swaps and compactions move every field together
-    work = np.stack([
+    # (5 or 6, G, N): one array so that swaps and compactions move every field together
+    fields = [
         x1, x2, scores, (x2 - x1) + dtype(_LENGTH_EPS),
         np.broadcast_to(np.arange(width, dtype=scores.dtype), (num_groups, width)),
-    ])
+    ]
+    sigma_row = mid_row = None
+    if sigmas is not None:
+        sigma_row = len(fields)
+        fields.append(sigmas.astype(scores.dtype, copy=False))
+    if use_diou:
+        mid_row = len(fields)
+        fields.append(segment_centres(x1, x2))
+    work = np.stack(fields)
     limit = width if max_keep <= 0 else min(width, max_keep)
     rows = np.arange(num_groups)  # group id of each row still in ``work``
     row_ids = np.arange(num_groups)  # 0..R-1
@@ -109,13 +122,20 @@ def soft_nms_packed(
         picked.append(top)
 
         rest = view[:, :, 1:]  # (5, R, L-1)
-        iou = _segment_overlap(
-            top[_X1, :, None], top[_X2, :, None], top[_LENGTH, :, None],
-            rest[_X1], rest[_X2], rest[_LENGTH],
-        )
+        if mid_row is None:
+            iou = segment_iou(
+                top[_X1, :, None], top[_X2, :, None], top[_LENGTH, :, None],
+                rest[_X1], rest[_X2], rest[_LENGTH],
+            )
+        else:  # DIoU <= 0 (centres far apart for the overlap) decays nothing
+            iou = np.maximum(segment_diou(
+                top[_X1, :, None], top[_X2, :, None], top[_LENGTH, :, None], top[mid_row, :, None],
+                rest[_X1], rest[_X2], rest[_LENGTH], rest[mid_row],
+            ), 0)
+        row_sigma = neg_sigma if sigma_row is None else -top[sigma_row, :, None]  # scalar or (R, 1)
         # -(a * a) / s == (a * a) / -s exactly; exp in float64 then rounded to float32 is the
         # correctly rounded expf of the C code
-        decay = np.exp(np.square(iou) / neg_sigma, dtype=np.float64).astype(scores.dtype)
+        decay = np.exp(np.square(iou) / row_sigma, dtype=np.float64).astype(scores.dtype)
         rest[_SCORE] *= decay
         dropped = rest[_SCORE] < min_score_t
         dropped &= valid[:, 1:]
@@ -164,15 +184,22 @@ def hard_nms_packed(
     lengths: np.ndarray,
     iou_threshold: float,
     max_keep: int,
+    use_diou: bool = False,
+    thresholds: Optional[np.ndarray] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Greedy NMS on G groups at once; each row must already be sorted by descending score.
 
+    A kept segment suppresses the later ones whose IoU (``use_diou``: DIoU) with it is >= the
+    threshold: ``iou_threshold``, or with ``thresholds`` (G, N) the kept segment's own entry.
     Returns kept positions (G, K) and kept_count (G,), in order, in ``[:kept_count[g]]``.
     """
     dtype = x1.dtype.type
     num_groups, width = x1.shape
     threshold = dtype(iou_threshold)
+    if thresholds is not None:
+        thresholds = thresholds.astype(x1.dtype, copy=False)
     length = (x2 - x1) + dtype(_LENGTH_EPS)
+    mid = segment_centres(x1, x2) if use_diou else None
     columns = np.arange(width)
     selectable = columns[None, :] < lengths[:, None]  # (G, N)
     limit = width if max_keep <= 0 else min(width, max_keep)
@@ -185,19 +212,25 @@ def hard_nms_packed(
             rows, x1, x2, length, selectable = (
                 rows[has_next], x1[has_next], x2[has_next], length[has_next], selectable[has_next]
             )
+            if thresholds is not None:
+                thresholds = thresholds[has_next]
+            if mid is not None:
+                mid = mid[has_next]
             if rows.size == 0:
                 break
         row_ids = np.arange(rows.size)
         pick = selectable.argmax(axis=1)  # first selectable slot, (R,)
         kept_index[rows, step] = pick
         kept_count[rows] += 1
-        iou = _segment_overlap(
-            x1[row_ids, pick, None], x2[row_ids, pick, None], length[row_ids, pick, None],
-            x1, x2, length,
-        )
+        top = (x1[row_ids, pick, None], x2[row_ids, pick, None], length[row_ids, pick, None])
+        if mid is None:
+            iou = segment_iou(*top, x1, x2, length)
+        else:
+            iou = segment_diou(*top, mid[row_ids, pick, None], x1, x2, length, mid)
+        row_threshold = threshold if thresholds is None else thresholds[row_ids, pick, None]
         # the kept slot and everything before it leave the candidate pool; written as
         # "not >=" so that a NaN IoU suppresses nothing, as in the original
-        selectable &= ~(iou >= threshold) & (columns[None, :] > pick[:, None])
+        selectable &= ~(iou >= row_threshold) & (columns[None, :] > pick[:, None])
     return kept_index, kept_count
 
 
@@ -216,16 +249,20 @@ def _check_inputs(segs: torch.Tensor, scores: torch.Tensor, cls_idxs: torch.Tens
 def _soft_nms_groups(
     segs: torch.Tensor, scores: torch.Tensor, cls_idxs: torch.Tensor,
     groups: List[torch.Tensor], sigma: float, min_score: float, max_keep: int,
+    use_diou: bool = False, sigmas: Optional[np.ndarray] = None,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Soft-NMS of each group (a tensor of row indices, in original order); results concatenated."""
+    """Soft-NMS of each group (a tensor of row indices, in original order); results concatenated.
+    ``sigmas``: (N,) per-candidate sigma, or None."""
     dtype = _working_dtype(segs)
     seg_np = segs.numpy().astype(dtype, copy=False)
     score_np = scores.numpy().astype(dtype, copy=False)
     positions = [g.numpy() for g in groups]
     packed_segs, lengths = _pack_groups(seg_np, positions)  # (G, N, 2)
     packed_scores, _ = _pack_groups(score_np, positions)  # (G, N)
+    packed_sigmas = None if sigmas is None else _pack_groups(sigmas.astype(dtype), positions, fill=1.0)[0]
     kept, kept_scores, counts = soft_nms_packed(
-        packed_segs[..., 0], packed_segs[..., 1], packed_scores, lengths, sigma, min_score, max_keep
+        packed_segs[..., 0], packed_segs[..., 1], packed_scores, lengths, sigma, min_score, max_keep,
+        use_diou=use_diou, sigmas=packed_sigmas,
     )
     rows = np.concatenate([np.full(c, g) for g, c in enumerate(counts)]).astype(np.int64)
     ranks = np.concatenate([np.arange(c) for c in counts]).astype(np.int64)
@@ -240,8 +277,10 @@ def _soft_nms_groups(
 def _hard_nms_groups(
     segs: torch.Tensor, scores: torch.Tensor, cls_idxs: torch.Tensor,
     groups: List[torch.Tensor], iou_threshold: float, min_score: float, max_keep: int,
+    use_diou: bool = False, thresholds: Optional[np.ndarray] = None,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Hard NMS of each group; scores > min_score only (when min_score > 0), as the original."""
+    """Hard NMS of each group; scores > min_score only (when min_score > 0), as the original.
+    ``thresholds``: (N,) per-candidate IoU threshold, or None."""
     ordered = []
     for group in groups:
         if min_score > 0:
@@ -251,8 +290,10 @@ def _hard_nms_groups(
         ordered.append(group[order].numpy())
     dtype = _working_dtype(segs)
     packed_segs, lengths = _pack_groups(segs.numpy().astype(dtype, copy=False), ordered)
+    packed_thresholds = None if thresholds is None else _pack_groups(thresholds.astype(dtype), ordered)[0]
     kept, counts = hard_nms_packed(
-        packed_segs[..., 0], packed_segs[..., 1], lengths, iou_threshold, max_keep
+        packed_segs[..., 0], packed_segs[..., 1], lengths, iou_threshold, max_keep,
+        use_diou=use_diou, thresholds=packed_thresholds,
     )
     original = np.concatenate(
         [ordered[g][kept[g, : counts[g]]] for g in range(len(groups))]
@@ -272,6 +313,9 @@ def batched_nms(
     multiclass: bool = True,
     sigma: float = 0.5,
     voting_thresh: float = 0.75,
+    use_diou: bool = False,
+    class_sigma: Optional[Mapping[int, float]] = None,
+    class_iou_threshold: Optional[Mapping[int, float]] = None,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """NMS over temporal segments; the original release's ``batched_nms``, without its C++ op.
 
@@ -289,6 +333,11 @@ def batched_nms(
         sigma: soft-NMS Gaussian width: ``score *= exp(-iou**2 / sigma)`` (must be > 0).
         voting_thresh: class-agnostic mode only: when > 0, refine each kept segment by
             score-voting over all input segments with IoU >= voting_thresh (see ``seg_voting``).
+        use_diou: DIoU (IoU - (centre distance / enclosing length)^2) replaces IoU in the
+            suppression, soft and hard alike (voting keeps IoU).
+        class_sigma, class_iou_threshold: {class id: value} overriding ``sigma`` (soft) /
+            ``iou_threshold`` (hard) for the classes listed; class-agnostic NMS uses the value
+            of each kept segment's class.
 
     Returns:
         segs (K, 2), scores (K,) and cls_idxs (K,) on the CPU, sorted by descending score.
@@ -297,6 +346,8 @@ def batched_nms(
         raise ValueError(f"batched_nms: max_seg_num must be > 0, got {max_seg_num}")
     if use_soft_nms and not sigma > 0:  # exp(-iou**2 / sigma) is NaN or grows otherwise
         raise ValueError(f"batched_nms: soft-NMS sigma must be > 0, got {sigma}")
+    if use_soft_nms and class_sigma and not all(v > 0 for v in class_sigma.values()):
+        raise ValueError(f"batched_nms: every class_sigma must be > 0, got {dict(class_sigma)}")
     segs, scores, cls_idxs = segs.detach().cpu(), scores.detach().cpu(), cls_idxs.detach().cpu()
     _check_inputs(segs, scores, cls_idxs)
     # the original computes in float32; half / bfloat16 input is widened to it
@@ -312,12 +363,14 @@ def batched_nms(
     else:
         groups = [torch.arange(segs.shape[0])]
     if use_soft_nms:
+        sigmas = per_candidate_values(cls_idxs, class_sigma, sigma, "class_sigma")
         new_segs, new_scores, new_cls = _soft_nms_groups(
-            segs, scores, cls_idxs, groups, sigma, min_score, max_seg_num
+            segs, scores, cls_idxs, groups, sigma, min_score, max_seg_num, use_diou, sigmas
         )
     else:
+        thresholds = per_candidate_values(cls_idxs, class_iou_threshold, iou_threshold, "class_iou_threshold")
         new_segs, new_scores, new_cls = _hard_nms_groups(
-            segs, scores, cls_idxs, groups, iou_threshold, min_score, max_seg_num
+            segs, scores, cls_idxs, groups, iou_threshold, min_score, max_seg_num, use_diou, thresholds
         )
     # voting needs many overlapping segments, so the original applies it class-agnostic only
     if not multiclass and voting_thresh > 0:

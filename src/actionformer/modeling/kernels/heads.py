@@ -12,7 +12,7 @@ from typing import List, Sequence, Tuple
 import torch
 from torch import nn
 
-from ..heads import ClsHead, RegHead, _ConvTower
+from ..heads import ClsHead, ClsHeadV2, RegHead, RegHeadV2, _ConvTower
 from ..layers.conv import MaskedConv1D
 from .dispatch import cpu_variant, runs_here
 from .masking import overwrite_pays
@@ -129,4 +129,22 @@ class CpuClsHead(_JoinedTower, ClsHead):
 
 @cpu_variant(RegHead)
 class CpuRegHead(_JoinedTower, RegHead):
+    pass
+
+
+class _JoinedResidualTower(_JoinedTower):
+    """The v2 heads on joined levels: their own tower, with the separators zeroed after every
+    layer (a norm turns them into its bias, which the next convolution would read)."""
+
+    def _joined_tower(self, joined: JoinedLevels) -> torch.Tensor:
+        return self._tower(joined.x, joined.mask, clean=lambda t: joined.zero_separators(t, inplace=False))
+
+
+@cpu_variant(ClsHeadV2)
+class CpuClsHeadV2(_JoinedResidualTower, ClsHeadV2):
+    pass
+
+
+@cpu_variant(RegHeadV2)
+class CpuRegHeadV2(_JoinedResidualTower, RegHeadV2):
     pass

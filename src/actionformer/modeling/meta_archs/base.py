@@ -38,6 +38,16 @@ class MetaArch(nn.Module):
     def load_training_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`training_state` returned."""
 
+    def record_diagnostics(self, enabled: bool = True) -> None:
+        """Keep diagnostic scalars of each training step for :meth:`diagnostics` (the LossLogger
+        asks; off by default, so nothing is computed that nobody reads)."""
+        self._record_diagnostics = bool(enabled)
+
+    def diagnostics(self) -> Dict[str, Any]:
+        """Diagnostic scalars of the last training step (not losses: never summed or reduced);
+        ``{}`` unless the model records some (see ``record_diagnostics``)."""
+        return dict(getattr(self, "_last_diagnostics", None) or {})
+
 
 def constructor_kwargs(cls: type, options: Mapping[str, Any]) -> Dict[str, Any]:
     """The entries of ``options`` that ``cls(...)`` accepts (all of them with ``**kwargs``);

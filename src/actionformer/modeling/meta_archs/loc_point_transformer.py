@@ -8,12 +8,14 @@ import torch
 import torch.distributed as dist
 
 from actionformer.config.schema import OURS, Key
-from actionformer.config.valuetypes import Bool, Registered
+from actionformer.config.valuetypes import Bool, Registered, Str
 
 from ..backbones import BackboneSpec
 from ..kernels import time_major_batches, use_cpu_kernels
+from ..losses import offsets_iou
 from ..registries import ASSIGNERS, BACKBONES, CLS_LOSSES, GENERATORS, HEADS, META_ARCHS, NECKS, REG_LOSSES
 from .base import MetaArch
+from .diagnostics import point_diagnostics
 from .inputs import (
     DenseOutputs, batch_videos, check_video_list, kernel_reach, padded_length, shortest_equivalent_length,
 )
@@ -68,14 +70,23 @@ class LocPointTransformer(MetaArch):
     task = "detection"
     cls_head_name = "cls"
     reg_head_name = "reg"
+    # the heads of ``model.head_type: v2`` (residual towers with an input projection)
+    cls_head_v2_name = "cls_v2"
+    reg_head_v2_name = "reg_v2"
     assigner_name = "center_point"
     config_keys = (
         Key("train_cfg.cls_loss_type", Registered(f"{_REGISTRIES}:CLS_LOSSES"), "focal",
-            "Registered classification loss (`focal`: sigmoid focal loss, the original's).",
-            origin=OURS),
+            "Registered classification loss: `focal` (sigmoid focal loss, the original's) or "
+            "`quality_focal` (Generalized Focal Loss: the positive target is the IoU of the "
+            "predicted segment).", origin=OURS),
         Key("train_cfg.reg_loss_type", Registered(f"{_REGISTRIES}:REG_LOSSES"), "diou",
-            "Registered regression loss on the centre-anchored offsets (`diou`, the original's; "
-            "`giou`).", origin=OURS),
+            "Registered regression loss on the centre-anchored offsets: `diou` (the original's), "
+            "`giou`, `iou` (both 1 - IoU here) or `eiou` (DIoU plus a length-gap term).",
+            origin=OURS),
+        Key("model.head_type", Str(choices=["v1", "v2"]), "v1",
+            "Classification / regression heads: `v1` (the original's conv towers) or `v2` (a 1x1 "
+            "input projection and a residual connection around every pair of convs; new "
+            "parameters, so v1 checkpoints need `v1`).", origin=OURS),
         Key("model.cpu_kernels", Bool(), True,
             "Run the CPU kernels of `modeling/kernels` (Winograd convolutions, joined heads, "
             "time-major memory) on CPU inputs; same results up to rounding. false = the standard "
@@ -112,8 +123,12 @@ class LocPointTransformer(MetaArch):
         test_cfg: Dict[str, Any],
         backbone: Optional[Dict[str, Any]] = None,
         cpu_kernels: bool = True,
+        head_type: str = "v1",
     ) -> None:
         super().__init__()
+        if head_type not in ("v1", "v2"):
+            raise ValueError(f"model.head_type must be 'v1' or 'v2', got {head_type!r}")
+        self.head_type = head_type
         num_levels = backbone_arch[-1] + 1
         self.mha_win_size = _windows_per_level(n_mha_win_size, num_levels)
         self.reg_range = [tuple(r) for r in regression_range]
@@ -168,15 +183,22 @@ class LocPointTransformer(MetaArch):
 
     def build_heads(self, fpn_dim: int, head_dim: int, num_layers: int, kernel_size: int, with_ln: bool) -> None:
         """``self.cls_head`` and ``self.reg_head`` (the original's parameter names)."""
+        cls_name, reg_name = self.head_names()
         self.cls_head = HEADS.build(
-            self.cls_head_name, fpn_dim, head_dim, self.num_classes, kernel_size=kernel_size,
+            cls_name, fpn_dim, head_dim, self.num_classes, kernel_size=kernel_size,
             prior_prob=self.train_cfg["cls_prior_prob"], with_ln=with_ln, num_layers=num_layers,
             empty_cls=self.train_cfg.get("head_empty_cls") or [],
         )
         self.reg_head = HEADS.build(
-            self.reg_head_name, fpn_dim, head_dim, len(self.fpn_strides), kernel_size=kernel_size,
+            reg_name, fpn_dim, head_dim, len(self.fpn_strides), kernel_size=kernel_size,
             num_layers=num_layers, with_ln=with_ln,
         )
+
+    def head_names(self) -> Tuple[str, str]:
+        """Registered names of the classification and regression heads for ``head_type``."""
+        if self.head_type == "v2":
+            return self.cls_head_v2_name, self.reg_head_v2_name
+        return self.cls_head_name, self.reg_head_name
 
     def training_state(self) -> Dict[str, Any]:
         return {"loss_normalizer": self.loss_normalizer}
@@ -228,6 +250,9 @@ class LocPointTransformer(MetaArch):
         valid = torch.cat(out.masks, dim=1)  # (B, P)
         pos = (gt_cls.sum(-1) > 0) & valid  # (B, P)
         normalizer = self.update_loss_normalizer(int(pos.sum().item()), pos.device)
+        if getattr(self, "_record_diagnostics", False):  # for the LossLogger; not a loss
+            self._last_diagnostics = point_diagnostics(
+                [x.shape[1] for x in out.offsets], torch.cat(out.offsets, dim=1), gt_offsets, pos)
         return self.compute_losses(out, gt_cls, gt_offsets, valid, pos, normalizer)
 
     def assign_targets(
@@ -257,23 +282,50 @@ class LocPointTransformer(MetaArch):
         self, out: DenseOutputs, gt_cls: torch.Tensor, gt_offsets: torch.Tensor, valid: torch.Tensor,
         pos: torch.Tensor, normalizer: float,
     ) -> Dict[str, torch.Tensor]:
-        """``cls_loss`` over valid points, ``reg_loss`` over positive ones, ``final_loss``."""
+        """``cls_loss`` over valid points, ``reg_loss`` over positive ones, ``final_loss``.
+
+        The two terms come from ``classification_loss`` and ``regression_loss``, which a subclass
+        overrides separately (and so keeps the other's options: quality focal, EIoU, ...)."""
+        cls_loss = self.classification_loss(out, gt_cls, gt_offsets, valid, pos, normalizer)
+        reg_loss = self.regression_loss(out, gt_offsets, pos, normalizer)
         cfg = self.train_cfg
-        smoothing = cfg.get("label_smoothing", 0.0)
-        target = gt_cls[valid] * (1 - smoothing) + smoothing / (self.num_classes + 1)
-        cls_loss = self.cls_loss(torch.cat(out.cls_logits, dim=1)[valid], target) / normalizer
-
-        pred_offsets = torch.cat(out.offsets, dim=1)[pos]  # (#pos, 2)
-        if pred_offsets.shape[0] == 0:
-            reg_loss = 0 * pred_offsets.sum()
-        else:
-            reg_loss = self.reg_loss(pred_offsets, gt_offsets[pos]) / normalizer
-
         if cfg["loss_weight"] > 0:
             loss_weight = cfg["loss_weight"]
         else:  # auto-balance: scale the regression loss to the size of the classification loss
             loss_weight = cls_loss.detach() / max(reg_loss.item(), 0.01)
         return {"cls_loss": cls_loss, "reg_loss": reg_loss, "final_loss": cls_loss + reg_loss * loss_weight}
+
+    def classification_loss(
+        self, out: DenseOutputs, gt_cls: torch.Tensor, gt_offsets: torch.Tensor, valid: torch.Tensor,
+        pos: torch.Tensor, normalizer: float,
+    ) -> torch.Tensor:
+        """``train_cfg.cls_loss_type`` over the valid points, label smoothing applied, divided by
+        ``normalizer``. A loss that wants quality targets (``quality_focal``) sees the detached
+        IoU of each positive point's predicted segment in place of its one-hot 1."""
+        target = gt_cls
+        if getattr(self.cls_loss, "wants_quality_targets", False):
+            target = gt_cls.to(torch.float32, copy=True)  # (B, P, C), a copy to write the IoU into
+            target[pos] = target[pos] * self.positive_iou(out, gt_offsets, pos).unsqueeze(-1)
+        smoothing = self.train_cfg.get("label_smoothing", 0.0)
+        target = target[valid] * (1 - smoothing) + smoothing / (self.num_classes + 1)
+        return self.cls_loss(torch.cat(out.cls_logits, dim=1)[valid], target) / normalizer
+
+    def regression_loss(
+        self, out: DenseOutputs, gt_offsets: torch.Tensor, pos: torch.Tensor, normalizer: float,
+    ) -> torch.Tensor:
+        """``train_cfg.reg_loss_type`` over the positive points, divided by ``normalizer``."""
+        pred_offsets = torch.cat(out.offsets, dim=1)[pos]  # (#pos, 2)
+        if pred_offsets.shape[0] == 0:
+            return 0 * pred_offsets.sum()
+        return self.reg_loss(pred_offsets, gt_offsets[pos]) / normalizer
+
+    @staticmethod
+    def positive_iou(out: DenseOutputs, gt_offsets: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
+        """IoU (#pos,) of each positive point's predicted segment with its ground truth, in
+        float32 and detached: a training target or a statistic, never a gradient path. Points are
+        ordered as ``pos.nonzero()`` (videos, then levels, then time)."""
+        pred_offsets = torch.cat(out.offsets, dim=1)[pos].detach()  # (#pos, 2)
+        return offsets_iou(pred_offsets, gt_offsets[pos].detach())
 
     # ------------------------------------------------------------------ inference
     def train_length(self, lengths: Sequence[int]) -> int:

@@ -1,0 +1,42 @@
+"""actionformer suggest-config on the real THUMOS14 annotations and on a config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from actionformer.cli.main import main
+
+THUMOS = Path(__file__).resolve().parents[1] / "fixtures" / "thumos14.json"
+
+
+def test_annotation_file_prints_table_histogram_and_writes_a_patch(tmp_path, capsys):
+    patch = tmp_path / "patch.yaml"
+    argv = ["suggest-config", str(THUMOS), "--feat-stride", "4", "--train-split", "validation", "--write", str(patch)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "200 videos, 3007 actions, 20 classes" in out
+    assert "model.regression_range" in out and "half-span (steps)" in out
+    assert "no feature folder given" in out  # says what it could not check
+    written = yaml.safe_load(patch.read_text())
+    assert written["model"]["backbone_arch"] == [2, 2, 5]  # the default config's 6 levels are kept
+    assert "--set 'model.backbone_arch=[2, 2, 5]'" in patch.read_text()
+    assert main(argv) == 1  # nothing is overwritten without --overwrite
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(argv + ["--overwrite"]) == 0
+
+
+def test_wrong_split_names_the_subsets(capsys):
+    assert main(["suggest-config", str(THUMOS), "--feat-stride", "4"]) == 1
+    err = capsys.readouterr().err
+    assert "no video in training split ['training']" in err and "Validation" in err
+
+
+def test_config_source_reads_its_dataset_keys(tmp_path, capsys):
+    cfg = tmp_path / "thumos.yaml"
+    text = (Path(__file__).resolve().parents[2] / "configs" / "thumos_i3d.yaml").read_text()
+    cfg.write_text(text.replace("./data/thumos/annotations/thumos14.json", str(THUMOS)))
+    assert main(["suggest-config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "features not found" in out and "dataset.max_seq_len" in out

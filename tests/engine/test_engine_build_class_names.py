@@ -1,0 +1,30 @@
+"""build_model turns the class names of the per-class NMS tables into the dataset's ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from actionformer.config import config_from_dict
+from actionformer.data import DataError
+from actionformer.engine.build import build_model
+
+MODEL = {"backbone_type": "conv", "backbone_arch": [2, 1, 2], "embd_dim": 16, "fpn_dim": 16, "head_dim": 16,
+         "regression_range": [[0, 4], [4, 8], [8, 10000]], "max_buffer_len_factor": 1.0, "n_mha_win_size": -1}
+
+
+def _cfg(class_sigma):
+    return config_from_dict({"dataset": {"num_classes": 3, "input_dim": 8, "max_seq_len": 64,
+                                         "json_file": "ann.json"},
+                             "model": dict(MODEL), "test_cfg": {"class_sigma": class_sigma}})
+
+
+def test_class_names_resolve_for_the_model_only():
+    cfg = _cfg({"Diving": 0.3, 0: 0.9})
+    model = build_model(cfg, class_names=["Shotput", "Golf", "Diving"])
+    assert model.test_cfg["class_sigma"] == {2: 0.3, 0: 0.9}
+    assert cfg["test_cfg"]["class_sigma"] == {"Diving": 0.3, 0: 0.9}
+
+
+def test_an_unknown_class_name_is_a_data_error_naming_the_key():
+    with pytest.raises(DataError, match=r"test_cfg.class_sigma: unknown class 'Diving'"):
+        build_model(_cfg({"Diving": 0.3}), class_names=["Golf"])
