@@ -383,13 +383,12 @@ def test_names_of_components_are_checked_against_their_registries():
     problems = problems_of("dataset_name=thumoss", "model.backbone_type=myBackbone",
                            "model_name=LocPointTransfomer")
     assert sorted(problems) == [
-        'dataset_name: expected a registered dataset ("anet" | "custom" | "ego4d" | "epic" | '
+        'dataset_name: expected a registered dataset ("anet" | "custom" | "ego4d" | "epic" | "soccernet" | '
         '"thumos") (did you mean \'thumos\'?), got \'thumoss\' (str)',
         'model.backbone_type: expected a registered backbone ("conv" | "convTransformer" | '
         '"convTransformerv2"), got \'myBackbone\' (str)',
-        'model_name: expected a registered meta architecture ("LocPointTransformer" | "TBTFormer" | '
-        '"TriDet") (did you '
-        'mean \'LocPointTransformer\'?), got \'LocPointTransfomer\' (str)',
+        'model_name: expected a registered meta architecture ("LocPointTransformer" | "SnapFormer" | '
+        '"TBTFormer" | "TriDet") (did you mean \'LocPointTransformer\'?), got \'LocPointTransfomer\' (str)',
     ]
 
 

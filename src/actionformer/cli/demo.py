@@ -6,6 +6,7 @@ experiment folder (config, log, TensorBoard events, checkpoints, detections) is 
 
   actionformer demo                  # ./actionformer_demo
   actionformer demo --out /tmp/demo --epochs 12
+  actionformer demo --task spotting  # SnapFormer on synthetic point events (SoccerNet layout)
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ DEMO_SEQ_LEN = 128
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="actionformer_demo", help="folder for the data and the experiment")
+    parser.add_argument("--task", choices=["detection", "spotting"], default="detection",
+                        help="detection: ActionFormer on actions with durations (default); spotting: SnapFormer "
+                             "on point events in SoccerNet's layout (--videos counts halves)")
     parser.add_argument("--videos", type=int, default=64, help="synthetic videos (2/3 train, 1/3 evaluation)")
     parser.add_argument("--epochs", type=int, default=10, help="training epochs after 1 warm-up epoch")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data and the training")
@@ -70,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
     from actionformer.threads import prefer_passive_wait
 
     prefer_passive_wait()  # before torch is imported
+    if getattr(args, "task", "detection") == "spotting":
+        from .demo_spotting import run_spotting_demo
+
+        return run_spotting_demo(args)
     from actionformer.config import ConfigurationError, load_config
     from actionformer.data.synthetic import make_synthetic_dataset
     from actionformer.threads import configure_threads

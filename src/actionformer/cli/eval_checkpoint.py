@@ -8,6 +8,8 @@
 The EMA weights are evaluated when the checkpoint has them (as the original). Detections are
 written as JSON (seconds, label names and ids, scores), the metrics next to them as
 <name>_metrics.json, and the original's mAP table is printed, ending with 'Average mAP: XX.XX (%)'.
+A spotting model (SnapFormer) writes point events instead and prints the spotting table;
+``--format soccernet`` also writes SoccerNet's <game>/results_spotting.json per game.
 Runs under torchrun too: the videos are split across processes and gathered.
 """
 
@@ -30,6 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, metavar="FILE",
                         help="detections JSON (default: next to the checkpoint, <name>_detections.json)")
     parser.add_argument("--no-ema", action="store_true", help="evaluate the raw weights, not the EMA ones")
+    parser.add_argument("--format", choices=["auto", "json", "soccernet"], default="auto",
+                        help="spotting models: also write SoccerNet's layout, <game>/results_spotting.json per "
+                             "game, into <name>_soccernet/ next to --out (soccernet); auto = soccernet for "
+                             "the soccernet dataset, json (our point json only) otherwise")
     add_config_arguments(parser)
 
 
@@ -124,8 +130,8 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     )
     from actionformer.engine.distributed import get_world_size, is_main_process
     from actionformer.engine.loaders import make_val_loader
-    from actionformer.engine.loops import gather_detections, predict
-    from actionformer.engine.results_io import write_detections_json, write_json_atomic
+    from actionformer.engine.loops import gather_detections, predict, write_results
+    from actionformer.engine.results_io import write_json_atomic
     from actionformer.modeling import load_checkpoint
     from actionformer.modeling.weights import CheckpointError
 
@@ -158,8 +164,10 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     if fuse is not None:
         detections = fuse(detections, cfg["test_cfg"]["ext_score_file"])
     out = Path(args.out) if args.out else default_output(ckpt)
-    write_detections_json(detections, out, label_names(val_set))
+    names = label_names(val_set)
+    write_results(detections, out, [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)] or None)
     print(f"=> detections of {len(detections)} videos written to {out}")
+    _write_soccernet_layout(cfg, detections, names, out, getattr(args, "format", "auto"))
     if args.save_only:
         return 0
     evaluator = build_evaluator(cfg, val_set, cfg["val_split"])
@@ -171,6 +179,34 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     print(f"=> metrics written to {metrics_path(out)}")
     print(evaluator.report())  # last, so that the output ends with its headline ('Average mAP: XX.XX (%)')
     return 0
+
+
+def soccernet_output(out: Path) -> Path:
+    """``x_detections.json`` -> the folder ``x_soccernet`` beside it."""
+    name = out.name
+    for suffix in ("_detections.json", ".json"):
+        if name.endswith(suffix):
+            return out.with_name(name[: -len(suffix)] + "_soccernet")
+    return out.with_name(name + "_soccernet")
+
+
+def _write_soccernet_layout(cfg: Dict[str, Any], detections: Any, names: Dict[int, str], out: Path,
+                            fmt: str) -> None:
+    """Point events of ``<game>/<half>`` videos also as SoccerNet's per-game results files."""
+    from actionformer.engine.loops import holds_points
+
+    wanted = fmt == "soccernet" or (fmt == "auto" and cfg.get("dataset_name") == "soccernet")
+    if wanted and not holds_points(detections) and fmt == "soccernet":
+        print("note: --format soccernet: this model detects segments, not point events; nothing written in "
+              "SoccerNet's layout", file=sys.stderr)
+    if not (wanted and holds_points(detections)):
+        return
+    from actionformer.evaluation.spotting import write_soccernet_predictions
+
+    root = soccernet_output(out)
+    classes = [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)]
+    write_soccernet_predictions(root, detections, classes, overwrite=True)
+    print(f"=> SoccerNet results (<game>/results_spotting.json) written under {root}")
 
 
 def _rank() -> int:

@@ -71,7 +71,8 @@ def _config_paths(dataset: Mapping[str, Any]) -> List[tuple]:
     folders = dataset.get("feat_folder")
     for folder in (folders if isinstance(folders, (list, tuple)) else [folders]):
         out.append(("dataset.feat_folder", folder))
-    out += [("dataset.video_list", dataset.get("video_list")), ("dataset.class_list", dataset.get("class_list"))]
+    out += [("dataset.video_list", dataset.get("video_list")), ("dataset.class_list", dataset.get("class_list")),
+            ("dataset.root", dataset.get("root"))]
     return [(key, str(path)) for key, path in out if path not in (None, "")]
 
 

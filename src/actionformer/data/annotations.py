@@ -11,6 +11,10 @@ CSV (one row per action instance, header required)::
     video,start,end,label
     vid_001,1.0,2.5,jump
 
+Point events (action spotting: a goal, a snap) have a time instead of a segment: in json
+``{"time": 12.5, "label": "goal"}``, in CSV the columns ``video,time,label``. They are stored as
+zero-length segments ``[time, time]``, so cropping and the data checks treat both kinds alike.
+
 with a video list CSV ``video,duration,fps[,subset]`` (every video, including those without
 actions). Parsing never raises on a bad entry: it records a :class:`Problem` naming the file,
 the video and the field, so that ``check-data`` can list them all.
@@ -42,6 +46,10 @@ class VideoRecord:
     labels: List[str]
     label_ids: List[Optional[int]]  # as written in the file (None when absent)
     extra: Dict[str, Any] = dataclasses.field(default_factory=dict)
+    # per instance: False where the event happened off screen (SoccerNet's "not shown"); None = all shown
+    visible: Optional[List[bool]] = None
+    # per instance: True where it was written as a point event (a time), not as a segment
+    is_point: Optional[List[bool]] = None
 
     @property
     def num_instances(self) -> int:
@@ -83,26 +91,41 @@ def _as_float(value: Any) -> Optional[float]:
     return out
 
 
+def _json_segment(act: Any) -> Optional[Tuple[float, float]]:
+    """[start, end] of a json annotation: its ``segment``, or ``[time, time]`` for a point event."""
+    if not isinstance(act, dict):
+        return None
+    if "time" in act and "segment" not in act:
+        time = _as_float(act["time"])
+        return None if time is None else (time, time)
+    seg = act.get("segment")
+    if not isinstance(seg, (list, tuple)) or len(seg) != 2 or None in (_as_float(seg[0]), _as_float(seg[1])):
+        return None
+    return float(seg[0]), float(seg[1])
+
+
 def _parse_json_annotations(vid: str, acts: Any, source: str, problems: List[Problem]):
-    segments, labels, label_ids = [], [], []
+    segments, labels, label_ids, is_point = [], [], [], []
     if not isinstance(acts, list):
         problems.append(Problem(ERROR, "annotations", f"expected a list, got {type(acts).__name__}", vid, source))
-        return segments, labels, label_ids
+        return segments, labels, label_ids, is_point
     for i, act in enumerate(acts):
         field = f"annotations[{i}]"
-        seg = act.get("segment") if isinstance(act, dict) else None
-        if not isinstance(seg, (list, tuple)) or len(seg) != 2 or None in (_as_float(seg[0]), _as_float(seg[1])):
-            problems.append(Problem(ERROR, field + ".segment", f"expected [start, end] in seconds, got {seg!r}",
-                                    vid, source))
+        seg = _json_segment(act)
+        if seg is None:
+            found = {k: act.get(k) for k in ("segment", "time") if k in act} if isinstance(act, dict) else act
+            problems.append(Problem(ERROR, field + ".segment", "expected [start, end] in seconds (\"segment\") "
+                                    f"or a point time in seconds (\"time\"), got {found!r}", vid, source))
             continue
         if "label" not in act:
             problems.append(Problem(ERROR, field + ".label", "missing label", vid, source))
             continue
         label_id = act.get("label_id")
-        segments.append((float(seg[0]), float(seg[1])))
+        segments.append(seg)
         labels.append(str(act["label"]))
         label_ids.append(int(label_id) if isinstance(label_id, (int, float)) else None)
-    return segments, labels, label_ids
+        is_point.append("segment" not in act)
+    return segments, labels, label_ids, is_point
 
 
 def load_json_annotations(json_file: str) -> AnnotationDB:
@@ -127,7 +150,8 @@ def load_json_annotations(json_file: str) -> AnnotationDB:
         if not isinstance(value, dict):
             problems.append(Problem(ERROR, "entry", f"expected an object, got {type(value).__name__}", vid, json_file))
             continue
-        segs, labels, label_ids = _parse_json_annotations(vid, value.get("annotations", []), json_file, problems)
+        segs, labels, label_ids, is_point = _parse_json_annotations(vid, value.get("annotations", []), json_file,
+                                                                    problems)
         subset = value.get("subset")
         extra = {k: v for k, v in value.items() if k not in ("subset", "duration", "fps", "annotations")}
         videos[vid] = VideoRecord(
@@ -139,6 +163,7 @@ def load_json_annotations(json_file: str) -> AnnotationDB:
             labels=labels,
             label_ids=label_ids,
             extra=extra,
+            is_point=is_point,
         )
     return AnnotationDB(json_file, videos, problems)
 
@@ -148,6 +173,7 @@ _COLUMN_ALIASES = {
     "video": ("video", "video_id", "video_name", "vid", "id"),
     "start": ("start", "t_start", "start_time", "begin"),
     "end": ("end", "t_end", "end_time", "stop"),
+    "time": ("time", "timestamp", "t"),
     "label": ("label", "class", "class_name", "action"),
     "duration": ("duration", "video_duration"),
     "fps": ("fps", "frame_rate"),
@@ -179,7 +205,8 @@ def _read_csv(path: str, required: Sequence[str], optional: Sequence[str] = ()) 
 
 
 def load_csv_annotations(csv_file: str, video_list: Optional[str]) -> AnnotationDB:
-    """Parse CSV annotations (video,start,end,label) and a video list (video,duration,fps[,subset])."""
+    """Parse CSV annotations (video,start,end,label, or video,time,label for point events) and a
+    video list (video,duration,fps[,subset])."""
     if not video_list:
         raise DataError([Problem(ERROR, "video_list", "CSV annotations need dataset.video_list: a CSV "
                                  "with columns video,duration,fps,subset listing every video", file=csv_file)])
@@ -204,14 +231,42 @@ def load_csv_annotations(csv_file: str, video_list: Optional[str]) -> Annotation
                 problems.append(Problem(ERROR, name, f"not a number: {row[name]!r}", vid, where))
         videos[vid] = VideoRecord(vid, row.get("subset") or None, duration, fps,
                                   np.zeros((0, 2)), [], [])
-    arows, _ = _read_csv(csv_file, ("video", "start", "end", "label"))
-    per_video: Dict[str, List[Tuple[float, float, str]]] = OrderedDict()
+    per_video = _csv_instances(csv_file, videos, video_list, problems)
+    for vid, acts in per_video.items():
+        rec = videos[vid]
+        rec.segments = np.asarray([(s, e) for s, e, _, _ in acts], dtype=np.float64).reshape(-1, 2)
+        rec.labels = [lab for _, _, lab, _ in acts]
+        rec.label_ids = [None] * len(acts)
+        rec.is_point = [point for _, _, _, point in acts]
+    return AnnotationDB(csv_file, videos, problems)
+
+
+def _csv_has_time_column(path: str) -> bool:
+    """Whether a CSV's header names a point-time column (and no start/end): point events."""
+    try:
+        with open(path, "r", encoding="utf-8", newline="") as fid:
+            header = {h.strip().lower() for h in next(csv.reader(fid), [])}
+    except FileNotFoundError:
+        return False
+    has = {c for c in ("start", "end", "time") if header & set(_COLUMN_ALIASES[c])}
+    return "time" in has and not has & {"start", "end"}
+
+
+def _csv_instances(csv_file: str, videos: Dict[str, VideoRecord], video_list: str,
+                   problems: List[Problem]) -> Dict[str, List[Tuple[float, float, str, bool]]]:
+    """(start, end, label, is point) per video of an annotation CSV: ``video,start,end,label`` rows, or
+    ``video,time,label`` rows of point events (start = end = time)."""
+    points = _csv_has_time_column(csv_file)
+    columns = ("video", "time", "label") if points else ("video", "start", "end", "label")
+    arows, _ = _read_csv(csv_file, columns)
+    per_video: Dict[str, List[Tuple[float, float, str, bool]]] = OrderedDict()
     for line, row in enumerate(arows, start=2):
         vid, where = row["video"], f"{csv_file}:{line}"
-        start, end = _as_float(row["start"]), _as_float(row["end"])
-        if start is None or end is None:
-            problems.append(Problem(ERROR, "segment", f"start/end not numbers: {row['start']!r}, {row['end']!r}",
-                                    vid or None, where))
+        start, end = (row["time"], row["time"]) if points else (row["start"], row["end"])
+        start_s, end_s = _as_float(start), _as_float(end)
+        if start_s is None or end_s is None:
+            what = f"time not a number: {start!r}" if points else f"start/end not numbers: {start!r}, {end!r}"
+            problems.append(Problem(ERROR, "time" if points else "segment", what, vid or None, where))
             continue
         if not row["label"]:
             problems.append(Problem(ERROR, "label", "empty label", vid or None, where))
@@ -220,13 +275,8 @@ def load_csv_annotations(csv_file: str, video_list: Optional[str]) -> Annotation
             problems.append(Problem(ERROR, "video", f"annotated video is not in the video list {video_list}",
                                     vid or None, where))
             continue
-        per_video.setdefault(vid, []).append((start, end, row["label"]))
-    for vid, acts in per_video.items():
-        rec = videos[vid]
-        rec.segments = np.asarray([(s, e) for s, e, _ in acts], dtype=np.float64).reshape(-1, 2)
-        rec.labels = [lab for _, _, lab in acts]
-        rec.label_ids = [None] * len(acts)
-    return AnnotationDB(csv_file, videos, problems)
+        per_video.setdefault(vid, []).append((start_s, end_s, row["label"], points))
+    return per_video
 
 
 def load_annotations(json_file: str, video_list: Optional[str] = None) -> AnnotationDB:

@@ -36,7 +36,8 @@ def truncate_feats(
 
     Same signature and semantics as the original release's latest ``truncate_feats``: a window
     is drawn until it keeps at least one action whose overlap with it (the window widened by
-    ``offset`` on both sides, in feature steps) is >= ``trunc_thresh`` of the action; kept
+    ``offset`` on both sides, in feature steps) is >= ``trunc_thresh`` of the action (a point
+    event, start = end, is kept when it lies in the widened window); kept
     actions are clipped to the widened window and shifted to window coordinates. Videos no
     longer than ``max_seq_len`` are randomly cropped to ``crop_ratio`` of their length instead
     (or returned unchanged when ``crop_ratio`` is None). The input dict is not modified.
@@ -66,7 +67,9 @@ def truncate_feats(
         left = torch.clamp(segments[:, 0], min=start - offset)
         right = torch.clamp(segments[:, 1], max=end + offset)
         inter = (right - left).clamp(min=0)
-        inter_ratio = inter / area_segs
+        # a point event (zero length) counts as wholly inside or wholly outside the window
+        inside = (segments[:, 0] >= start - offset) & (segments[:, 0] <= end + offset)
+        inter_ratio = torch.where(area_segs > 0, inter / area_segs, inside.to(inter.dtype))
         keep = inter_ratio >= trunc_thresh
         if no_trunc:
             partially_cut = (inter_ratio > 0.0) & (inter_ratio < 1.0)

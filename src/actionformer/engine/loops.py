@@ -180,11 +180,29 @@ def _to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
+def result_arrays(out: Dict[str, Any]) -> Dict[str, Any]:
+    """One video's model output as numpy arrays, keyed by what it holds: ``segments`` (K, 2)
+    seconds for detection, or ``times`` (K,) seconds for point events (spotting), plus
+    ``scores`` (K,) and ``labels`` (K,)."""
+    row: Dict[str, Any] = {"video_id": out["video_id"]}
+    if "times" in out:
+        row["times"] = _to_numpy(out["times"]).reshape(-1).astype(np.float64)
+    else:
+        row["segments"] = _to_numpy(out["segments"]).reshape(-1, 2).astype(np.float64)
+    row["scores"] = _to_numpy(out["scores"]).reshape(-1).astype(np.float64)
+    row["labels"] = _to_numpy(out["labels"]).reshape(-1).astype(np.int64)
+    return row
+
+
+def holds_points(detections: List[Dict[str, Any]]) -> bool:
+    """Whether results are point events (``times``) rather than segments."""
+    return any("times" in d for d in detections)
+
+
 @torch.no_grad()
 def predict(loader: Any, model: nn.Module, amp_dtype: Optional[torch.dtype] = None,
             show_progress: bool = False) -> List[Dict[str, Any]]:
-    """This rank's detections: one dict per video with numpy ``segments`` (K, 2) in seconds,
-    ``scores`` (K,) and ``labels`` (K,)."""
+    """This rank's results: one dict per video (see :func:`result_arrays`)."""
     model.eval()
     device = _model_device(model)
     detections: List[Dict[str, Any]] = []
@@ -194,13 +212,7 @@ def predict(loader: Any, model: nn.Module, amp_dtype: Optional[torch.dtype] = No
             continue  # its video was left out when read (dataset.on_bad_video: skip)
         with autocast_context(device, amp_dtype):
             outputs = model(video_list)
-        for out in outputs:
-            detections.append({
-                "video_id": out["video_id"],
-                "segments": _to_numpy(out["segments"]).reshape(-1, 2).astype(np.float64),
-                "scores": _to_numpy(out["scores"]).reshape(-1).astype(np.float64),
-                "labels": _to_numpy(out["labels"]).reshape(-1).astype(np.int64),
-            })
+        detections.extend(result_arrays(out) for out in outputs)
     bar.close()
     return detections
 
@@ -226,6 +238,21 @@ def detections_to_flat(detections: List[Dict[str, Any]]) -> Dict[str, Any]:
         "label": cat("labels", dtype=np.int64),
         "score": cat("scores"),
     }
+
+
+def write_results(detections: List[Dict[str, Any]], path: Any, class_names: Optional[List[str]] = None) -> None:
+    """Write results as JSON: segments in the detection layout, point events in the spotting
+    evaluator's point layout (``class_names`` by label id; ids as names when None)."""
+    if holds_points(detections):
+        from actionformer.evaluation.spotting import write_point_predictions
+
+        names = class_names or [str(i) for i in range(max((int(d["labels"].max()) for d in detections
+                                                          if len(d["labels"])), default=-1) + 1)]
+        write_point_predictions(path, detections, names, overwrite=True)  # our own output, as detections'
+        return
+    from .results_io import write_detections_json
+
+    write_detections_json(detections, path, dict(enumerate(class_names)) if class_names else None)
 
 
 def _run_evaluator(evaluator: Any, detections: List[Dict[str, Any]]) -> float:
@@ -270,9 +297,7 @@ def valid_one_epoch(
         if ext_score_file and fuse_scores is not None:
             detections = fuse_scores(detections, ext_score_file)
         if output_file is not None:
-            from .results_io import write_detections_json
-
-            write_detections_json(detections, output_file)
+            write_results(detections, output_file)
         if evaluator is not None:
             average = _run_evaluator(evaluator, detections)
         if tb_writer is not None and evaluator is not None:

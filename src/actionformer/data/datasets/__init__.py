@@ -3,6 +3,7 @@
 from .base import ActionDataset
 from .benchmarks import (ActivityNetDataset, CustomDataset, Ego4DDataset, EpicKitchensDataset,
                          THUMOS14Dataset)
+from .soccernet import SoccerNetDataset
 
 __all__ = ["ActionDataset", "THUMOS14Dataset", "ActivityNetDataset", "EpicKitchensDataset",
-           "Ego4DDataset", "CustomDataset"]
+           "Ego4DDataset", "CustomDataset", "SoccerNetDataset"]

@@ -99,7 +99,7 @@ class ActionDataset(Dataset):
         self.on_bad_video = on_bad_video
         self.video_list = video_list
         self.class_list = class_list
-        self.feature_source = FeatureSource(feat_folder, file_prefix, file_ext)
+        self.feature_source = self.make_feature_source(feat_folder, file_prefix, file_ext)
         self.problems: List[Problem] = []
         self.skipped_videos: List[str] = []
         self.records: Dict[str, VideoRecord] = {}
@@ -108,9 +108,21 @@ class ActionDataset(Dataset):
         self._build(set(exclude_videos or ()))
 
     # -- building ---------------------------------------------------------------------------
+    def make_feature_source(self, feat_folder: Any, file_prefix: Optional[str],
+                            file_ext: Optional[str]) -> FeatureSource:
+        """Where each video's features are (a dataset with its own file layout overrides it)."""
+        return FeatureSource(feat_folder, file_prefix, file_ext)
+
+    def _build_label_dict(self, db: AnnotationDB) -> Tuple[Dict[str, int], List[Problem]]:
+        return build_label_dict(db, self.class_list)
+
+    def load_annotation_db(self) -> AnnotationDB:
+        """The annotations of every video (all subsets); a dataset with its own layout overrides it."""
+        return load_annotations(self.json_file, self.video_list)
+
     def _build(self, exclude: set) -> None:
-        db = load_annotations(self.json_file, self.video_list)
-        label_dict, label_problems = build_label_dict(db, self.class_list)
+        db = self.load_annotation_db()
+        label_dict, label_problems = self._build_label_dict(db)
         self.label_dict = label_dict
         problems = list(db.problems) + label_problems + self._check_classes(label_dict)
         problems += [Problem(ERROR, "feat_folder", "feature folder not found (or not an HDF5 file)", file=p)
@@ -168,14 +180,18 @@ class ActionDataset(Dataset):
     def _check_segments(self, rec: VideoRecord) -> List[Problem]:
         vid, src, out = rec.video_id, self.json_file, []
         duration = rec.duration if is_finite(rec.duration) else None
+        is_point = rec.is_point or [False] * len(rec.labels)
         for i, ((start, end), label) in enumerate(zip(rec.segments, rec.labels)):
-            seg = f"segment [{start}, {end}] (instance {i})"
+            seg = f"time {start}" if is_point[i] else f"segment [{start}, {end}]"
+            seg += f" (instance {i})"
             if not (math.isfinite(start) and math.isfinite(end)):
                 out.append(Problem(ERROR, "segment", f"{seg} is not finite", vid, src))
             elif end < start:
                 out.append(Problem(ERROR, "segment", f"{seg}: end < start", vid, src))
-            elif end == start and not self.dedupe_annotations:
-                out.append(Problem(ERROR, "segment", f"{seg}: zero length", vid, src))
+            elif end == start and not self.dedupe_annotations and not is_point[i]:
+                # a point event (action spotting); only a detection model cannot learn it
+                out.append(Problem(WARNING, "segment", f"{seg}: zero length (a point event: fine for spotting "
+                                   "models such as SnapFormer, never a positive for a detection model)", vid, src))
             elif start < 0 or (duration is not None and end > duration):
                 out.append(Problem(WARNING, "segment", f"{seg} is outside [0, {duration}] s", vid, src))
             if label not in self.label_dict:
@@ -321,7 +337,8 @@ class ActionDataset(Dataset):
     def _drop_outside(self, segments: torch.Tensor, labels: torch.Tensor, vid_len: float):
         """ActivityNet's fix for videos with missing frames: drop actions mostly past the end."""
         inside = torch.clamp(segments[:, 1], max=vid_len) - segments[:, 0]
-        ratio = inside / (segments[:, 1] - segments[:, 0])
+        length = segments[:, 1] - segments[:, 0]
+        ratio = torch.where(length > 0, inside / length, torch.ones_like(inside))  # a point is whole
         keep = (segments[:, 0] < vid_len) & (ratio >= self.trunc_thresh)
         return segments[keep].clamp(max=vid_len), labels[keep]
 
@@ -336,6 +353,28 @@ class ActionDataset(Dataset):
     @property
     def video_ids(self) -> List[str]:
         return [entry["id"] for entry in self.data_list]
+
+    def to_spotting_ground_truth(self) -> Dict[str, Any]:
+        """Ground truth of this split as point events, for the spotting evaluator:
+        ``{"classes": [names by label id], "videos": {video_id: {"times": (N,) float64 seconds,
+        "labels": (N,) int64, "visible": (N,) bool}}}``. A segment's event time is its centre
+        (a point annotation's is its time); ``visible`` is False only where the data say the
+        event was not shown."""
+        classes = [name for name, _ in sorted(self.label_dict.items(), key=lambda kv: kv[1])]
+        videos: Dict[str, Any] = {}
+        for entry in self.data_list:
+            if entry["id"] in self.skipped_videos:
+                continue  # left out when read: scoring its ground truth would count it as missed
+            rec = self.records[entry["id"]]
+            keep = [i for i, lab in enumerate(rec.labels) if lab in self.label_dict]
+            segments = rec.segments[keep].reshape(-1, 2)
+            visible = [True] * len(rec.labels) if rec.visible is None else list(rec.visible)
+            videos[entry["id"]] = {
+                "times": segments.mean(axis=1).astype(np.float64),
+                "labels": np.asarray([self.label_dict[rec.labels[i]] for i in keep], dtype=np.int64),
+                "visible": np.asarray([bool(visible[i]) for i in keep], dtype=bool),
+            }
+        return {"classes": classes, "videos": videos}
 
     def to_activitynet_json(self) -> Dict[str, Any]:
         """Ground truth of this split as ``{"database": {...}}`` (labels as names + label_id)."""
