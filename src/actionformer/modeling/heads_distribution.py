@@ -78,17 +78,18 @@ class DistributionRegHead(nn.Module):
 def neighbour_logits(boundary: torch.Tensor, mask: torch.Tensor, num_bins: int, side: int) -> torch.Tensor:
     """(B, T) boundary logits -> (B, num_bins + 1, T): entry (b, t) is the logit of step t - b
     (side 0, starts) or t + b (side 1, ends); steps outside the mask get ``OUTSIDE_LOGIT``."""
+    length = boundary.shape[-1]
     fill = torch.full_like(boundary, OUTSIDE_LOGIT)
     boundary = torch.where(mask, boundary, fill)
     pad = boundary.new_full((boundary.shape[0], num_bins), OUTSIDE_LOGIT)
+    # one shifted slice per bin (not Tensor.unfold: ONNX cannot export it on a dynamic time axis)
     if side == 0:
         padded = torch.cat([pad, boundary], dim=-1)  # (B, num_bins + T): step t at t + num_bins
-        windows = padded.unfold(-1, num_bins + 1, 1)  # (B, T, num_bins + 1): [t - num_bins .. t]
-        windows = windows.flip(-1)  # bin b = step t - b
+        shifted = [padded[:, num_bins - b: num_bins - b + length] for b in range(num_bins + 1)]
     else:
-        padded = torch.cat([boundary, pad], dim=-1)
-        windows = padded.unfold(-1, num_bins + 1, 1)  # (B, T, num_bins + 1): [t .. t + num_bins]
-    return windows.transpose(1, 2)  # (B, num_bins + 1, T)
+        padded = torch.cat([boundary, pad], dim=-1)  # (B, T + num_bins): step t at t
+        shifted = [padded[:, b: b + length] for b in range(num_bins + 1)]
+    return torch.stack(shifted, dim=1)  # (B, num_bins + 1, T)
 
 
 @HEADS.register("trident")

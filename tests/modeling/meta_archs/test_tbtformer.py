@@ -17,6 +17,7 @@ VARIANTS = [dict(fpn_type=n) for n in ("identity", "fpn", "cs_fpn")] + [
     dict(backbone_type="convTransformerv2", backbone=dict(mlp_ratio=6)),
     dict(backbone_type="conv"),
     dict(n_head=4, backbone=dict(mlp_ratio=6), fpn_type="cs_fpn"),  # the scaled backbone
+    dict(head_type="v2", train_cfg_patch=dict(cls_loss_type="quality_focal", reg_loss_type="eiou")),
 ]
 
 
@@ -25,7 +26,9 @@ def _ids(variant):
 
 
 def build(tiny_config, name, cpu_kernels=True, perturb=True, **overrides):
+    patch = overrides.pop("train_cfg_patch", {})  # the detection-quality options live in train_cfg
     cfg = tiny_config(**overrides)
+    cfg["train_cfg"] = {**cfg["train_cfg"], **patch}
     torch.manual_seed(0)
     model = make_meta_arch(name, **cfg, cpu_kernels=cpu_kernels)
     if perturb:
@@ -177,8 +180,8 @@ def test_tridet_weights_positive_class_targets_by_iou(tiny_config, make_video):
     torch.testing.assert_close(a["reg_loss"], b["reg_loss"])
     assert a["cls_loss"] != b["cls_loss"]
     # by hand: the base losses with the positive targets scaled by IoU
+    from actionformer.modeling.losses import offsets_iou
     from actionformer.modeling.meta_archs.tbtformer import BoundaryDistributionDetector
-    from actionformer.modeling.meta_archs.tridet import offsets_iou
 
     powered.train()
     powered.loss_normalizer = 100.0
@@ -191,14 +194,6 @@ def test_tridet_weights_positive_class_targets_by_iou(tiny_config, make_video):
     by_hand = BoundaryDistributionDetector.compute_losses(powered, out, scaled, gt_offsets, valid, pos, 50.0)
     ours = powered.compute_losses(out, gt_cls, gt_offsets, valid, pos, 50.0)
     torch.testing.assert_close(ours["cls_loss"], by_hand["cls_loss"])
-
-
-def test_offsets_iou_by_hand():
-    from actionformer.modeling.meta_archs.tridet import offsets_iou
-
-    pred = torch.tensor([[1.0, 1.0], [2.0, 0.0]])
-    target = torch.tensor([[1.0, 3.0], [0.0, 2.0]])
-    torch.testing.assert_close(offsets_iou(pred, target), torch.tensor([0.5, 0.0]))
 
 
 def test_bad_settings_are_clear_errors(tiny_config):

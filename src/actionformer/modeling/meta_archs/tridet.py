@@ -24,14 +24,6 @@ def _odd(value: object) -> Optional[str]:
     return None if isinstance(value, int) and value % 2 == 1 else "must be odd (a centred convolution kernel)"
 
 
-def offsets_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """IoU of (N, 2) predicted and target (left, right) offsets around the same point, (N,)."""
-    pred, target = pred.float(), target.float()
-    inter = torch.minimum(pred[:, 0], target[:, 0]) + torch.minimum(pred[:, 1], target[:, 1])
-    union = pred.sum(-1) + target.sum(-1) - inter
-    return (inter / union.clamp(min=1e-8)).clamp(min=0.0, max=1.0)
-
-
 @META_ARCHS.register("TriDet")
 class TriDet(BoundaryDistributionDetector):
     """Trident head; classification targets of positive points multiplied by
@@ -67,8 +59,7 @@ class TriDet(BoundaryDistributionDetector):
         pos: torch.Tensor, normalizer: float,
     ) -> Dict[str, torch.Tensor]:
         if self.iou_weight_power > 0 and bool(pos.any()):
-            pred = torch.cat(out.offsets, dim=1)[pos].detach()  # (#pos, 2)
-            quality = offsets_iou(pred, gt_offsets[pos]) ** self.iou_weight_power  # (#pos,)
+            quality = self.positive_iou(out, gt_offsets, pos) ** self.iou_weight_power  # (#pos,), detached
             gt_cls = gt_cls.clone()
             gt_cls[pos] = gt_cls[pos] * quality[:, None].to(gt_cls.dtype)
         return super().compute_losses(out, gt_cls, gt_offsets, valid, pos, normalizer)
