@@ -47,6 +47,10 @@ SETTINGS = {
                           max_actions=8),
     "many classes": dict(num_classes=12, min_action_len=3, max_action_len=40, noise=0.8, distractor_rate=1.5,
                          max_actions=6),
+    # actions of different classes overlap (make-synthetic --overlap): what DIoU-NMS and the
+    # per-class NMS parameters act on
+    "overlapping": dict(num_classes=8, min_action_len=3, max_action_len=32, noise=1.0, distractor_rate=1.0,
+                        max_actions=4, overlap=0.5),
 }
 TRAIN_OPTIONS = {
     "EIoU loss": ["train_cfg.reg_loss_type=eiou"],

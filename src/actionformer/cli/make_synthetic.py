@@ -43,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--boundary-noise", type=float, default=0.0,
                         help="move each training boundary by a uniform random fraction in [-x, x] of its "
                              "action's length (test annotations stay clean; default 0)")
+    parser.add_argument("--overlap", type=float, default=0.0,
+                        help="chance that an action gets an overlapping action of another class (default 0)")
     parser.add_argument("--max-seq-len", type=int, default=256, help="max_seq_len of the written config")
     parser.add_argument("--epochs", type=int, default=None, help="opt.epochs of the written config")
     parser.add_argument("--overwrite", action="store_true",
@@ -118,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
             min_len=args.min_len, max_len=args.max_len, min_action_len=args.min_action_len,
             max_action_len=args.max_action_len, max_actions=args.max_actions, noise=args.noise,
             signal=args.signal, distractor_rate=args.distractors, val_fraction=args.val_fraction,
-            boundary_noise=args.boundary_noise)
+            boundary_noise=args.boundary_noise, overlap=args.overlap)
     except (ValueError, OSError) as exc:  # bad knobs, or OUT cannot be written
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -55,6 +55,9 @@ class SyntheticSpec:
     # [-boundary_noise, boundary_noise] of its action's length (features and test videos stay
     # clean): noisy labels, clean evaluation
     boundary_noise: float = 0.0
+    # chance that an action gets a companion of another class starting inside it (overlapping
+    # actions, as THUMOS14 and ActivityNet have): what DIoU-NMS and per-class NMS act on
+    overlap: float = 0.0
 
 
 BODY_AMPLITUDE = 3.0  # shared by the two classes of a group, over the whole action
@@ -134,6 +137,26 @@ def _place_actions(spec: SyntheticSpec, length: int, rng: np.random.Generator,
     return out
 
 
+def _add_overlapping(spec: SyntheticSpec, length: int, actions: List[Tuple[int, int, int]],
+                     rng: np.random.Generator) -> List[Tuple[int, int, int]]:
+    """``actions`` plus, for each with probability ``spec.overlap``, an action of another class
+    starting between a quarter and three quarters into it (sorted by start)."""
+    out = list(actions)
+    for start, end, cls in actions:
+        if rng.random() >= spec.overlap:
+            continue
+        n = end - start
+        companion_start = start + max(1, int(round(n * rng.uniform(0.25, 0.75))))
+        companion_len = int(rng.integers(spec.min_action_len, spec.max_action_len + 1))
+        companion_end = min(companion_start + companion_len, length - 2)
+        if companion_end - companion_start < 1:
+            continue
+        other = int(rng.integers(spec.num_classes - 1)) if spec.num_classes > 1 else 0
+        other_cls = other + int(other >= cls) if spec.num_classes > 1 else cls
+        out.append((companion_start, companion_end, other_cls))
+    return sorted(out)
+
+
 def _video_features(spec: SyntheticSpec, pat: _Patterns, length: int,
                     actions: List[Tuple[int, int, int]], rng: np.random.Generator) -> np.ndarray:
     dim, groups = spec.feat_dim, pat.body.shape[0]
@@ -182,6 +205,7 @@ def generate_videos(spec: SyntheticSpec):
     rng = np.random.default_rng(spec.seed)
     # its own stream: the same seed gives the same videos at every noise level
     noise_rng = np.random.default_rng([spec.seed, 1])
+    overlap_rng = np.random.default_rng([spec.seed, 2])
     pat = _patterns(spec, rng)
     names = class_names(spec.num_classes)
     num_val = int(round(spec.num_videos * spec.val_fraction))
@@ -191,6 +215,8 @@ def generate_videos(spec: SyntheticSpec):
         vid = f"video_{subset}_{i:06d}"
         length = int(rng.integers(spec.min_len, spec.max_len + 1))
         actions = _place_actions(spec, length, rng, decks[subset])
+        if spec.overlap > 0:
+            actions = _add_overlapping(spec, length, actions, overlap_rng)
         feats = _video_features(spec, pat, length, actions, rng)
         duration = ((length - 1) * spec.feat_stride + spec.num_frames) / spec.fps
         bounds = [(float(s), float(e)) for s, e, _ in actions]
@@ -212,7 +238,7 @@ def make_synthetic_dataset(out_dir: str, num_videos: int = 100, num_classes: int
 
     ``knobs`` are the other :class:`SyntheticSpec` fields (min_len, max_len, min_action_len,
     max_action_len, max_actions, noise, signal, drift, distractor_rate, val_fraction, fps,
-    boundary_noise).
+    boundary_noise, overlap).
     Returns the path of the config.
     """
     spec = SyntheticSpec(num_videos=num_videos, num_classes=num_classes, feat_dim=feat_dim, seed=seed, **knobs)
@@ -261,6 +287,7 @@ def _validate(spec: SyntheticSpec) -> None:
         (spec.max_actions >= 1, "max_actions must be >= 1"),
         (0.0 < spec.val_fraction < 1.0, "val_fraction must be in (0, 1)"),
         (0.0 <= spec.boundary_noise < 0.5, "boundary_noise must be in [0, 0.5) (a fraction of the action's length)"),
+        (0.0 <= spec.overlap <= 1.0, "overlap must be in [0, 1] (the chance that an action gets an overlapping one)"),
     ]
     for ok, message in checks:
         if not ok:
