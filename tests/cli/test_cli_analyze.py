@@ -1,6 +1,7 @@
 """`actionformer analyze GT PRED --out DIR`: tables, json, charts; overwrite and errors."""
 
 import json
+
 from plot_cli_fixtures import PNG
 
 
