@@ -16,7 +16,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_eval import CASES, make_case, time_call, write_record  # noqa: E402
 
