@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...atomic_files import atomic_write
 from ..errors import EvaluationInputError
 from ..ground_truth import read_json_file
 
@@ -193,7 +195,5 @@ def soccernet_files(detections: Sequence[Mapping[str, Any]], classes: Sequence[s
 def write_json(path: str, payload: Any) -> None:
     """Write atomically (a temporary file renamed over the target)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.tmp")
-    with open(tmp, "w", encoding="utf8") as handle:
+    with atomic_write(Path(path)) as handle:
         json.dump(payload, handle, indent=1, allow_nan=False)
-    os.replace(tmp, path)
