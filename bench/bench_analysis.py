@@ -11,17 +11,13 @@ figure (matplotlib, Agg). Prints a markdown table and writes bench/results/analy
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_eval import CASES, make_case, time_call  # noqa: E402
+from bench_eval import CASES, make_case, time_call, write_record  # noqa: E402
 
 from actionformer.analysis import (  # noqa: E402
     analyze_false_positives,
@@ -75,14 +71,7 @@ def main() -> None:
         print(f"| {r['case']} | {r['predictions']:,} | {r['ground_truth']:,} | {r['thresholds']} | "
               f"{r['match_s']:.2f} s | {r['false_positives_s']:.2f} s | {r['sensitivity_s']:.2f} s | "
               f"{r['charts_s']:.2f} s | {total:.2f} s |")
-    record = {"benchmark": "analysis", "repeat": args.repeat, "python": platform.python_version(),
-              "numpy": np.__version__, "cpu_count": os.cpu_count(), "machine": platform.machine(), "rows": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out + ".tmp"
-    with open(tmp, "w", encoding="utf8") as handle:
-        json.dump(record, handle, indent=2)
-    os.replace(tmp, args.out)
-    print(f"\nwritten to {args.out}")
+    write_record("analysis", args.repeat, rows, args.out)
 
 
 if __name__ == "__main__":

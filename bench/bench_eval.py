@@ -17,9 +17,11 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import Any, Dict, List
 
 import numpy as np
 
+from actionformer.atomic_files import atomic_write
 from actionformer.evaluation import ANETdetection, default_tiou_thresholds
 
 CASES = {
@@ -84,6 +86,16 @@ def time_call(fn, repeat):
     return best_wall, best_cpu, out
 
 
+def write_record(benchmark: str, repeat: int, rows: List[Dict[str, Any]], out: str) -> None:
+    """The rows and the machine they were measured on, as json at ``out`` (written atomically)."""
+    record = {"benchmark": benchmark, "repeat": repeat, "python": platform.python_version(),
+              "numpy": np.__version__, "cpu_count": os.cpu_count(), "machine": platform.machine(), "rows": rows}
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(Path(out)) as handle:
+        json.dump(record, handle, indent=2)
+    print(f"\nwritten to {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
@@ -115,14 +127,7 @@ def main() -> None:
               f"{r['evaluate_detections_s']:.3f} s / {r['evaluate_detections_cpu_s']:.3f} s | "
               f"{r['load_gt_s']:.3f} s | ~{r['reference_s']:.0f} s | "
               f"{r['reference_s'] / r['evaluate_dict_s']:.0f}x |")
-    record = {"benchmark": "evaluation", "repeat": args.repeat, "python": platform.python_version(),
-              "numpy": np.__version__, "cpu_count": os.cpu_count(), "machine": platform.machine(), "rows": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out + ".tmp"
-    with open(tmp, "w", encoding="utf8") as handle:
-        json.dump(record, handle, indent=2)
-    os.replace(tmp, args.out)
-    print(f"\nwritten to {args.out}")
+    write_record("evaluation", args.repeat, rows, args.out)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 
@@ -12,6 +14,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from engine_cli_fixtures import write_tiny_config, write_tiny_dataset  # noqa: E402
+from plot_cli_fixtures import GT, PREDS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +33,11 @@ def trained_run(tiny_config) -> Path:
     assert code == 0
     return tiny_config.parent / "ckpt" / "tiny_shared"
 
+
+@pytest.fixture
+def gt_and_pred_files(tmp_path) -> Tuple[str, str]:
+    """The plot / analyze tests' ground truth and predictions, written as gt.json and preds.json."""
+    gt, preds = tmp_path / "gt.json", tmp_path / "preds.json"
+    gt.write_text(json.dumps(GT))
+    preds.write_text(json.dumps(PREDS))
+    return str(gt), str(preds)

@@ -1,5 +1,7 @@
 """The small ground truth and predictions of the plot and analyze CLI tests."""
 
+PNG = b"\x89PNG\r\n\x1a\n"  # the first bytes of every PNG file
+
 GT = {"database": {
     "vid_a": {"subset": "test", "duration": 50.0, "annotations": [
         {"segment": [0, 10], "label": "Jump", "label_id": 0}, {"segment": [20, 30], "label": "Run", "label_id": 1}]},

@@ -2,23 +2,12 @@
 
 import json
 
-import pytest
-from plot_cli_fixtures import GT, PREDS
-
-PNG = b"\x89PNG\r\n\x1a\n"
+from plot_cli_fixtures import PNG
 
 
-@pytest.fixture
-def files(tmp_path):
-    gt, preds = tmp_path / "gt.json", tmp_path / "preds.json"
-    gt.write_text(json.dumps(GT))
-    preds.write_text(json.dumps(PREDS))
-    return str(gt), str(preds)
-
-
-def test_writes_report_json_and_charts(run_cli, tmp_path, files):
+def test_writes_report_json_and_charts(run_cli, tmp_path, gt_and_pred_files):
     out = tmp_path / "analysis"
-    code, stdout, err = run_cli("analyze", *files, "--tiou", "0.5", "--out", out)
+    code, stdout, err = run_cli("analyze", *gt_and_pred_files, "--tiou", "0.5", "--out", out)
     assert code == 0, err
     assert "False-positive profile" in stdout and "Sensitivity (DETAD)" in stdout
     assert (out / "report.txt").read_text() == stdout
@@ -29,9 +18,9 @@ def test_writes_report_json_and_charts(run_cli, tmp_path, files):
         assert (out / name).read_bytes()[:8] == PNG
 
 
-def test_options_reach_the_analysis(run_cli, tmp_path, files):
+def test_options_reach_the_analysis(run_cli, tmp_path, gt_and_pred_files):
     out = tmp_path / "a"
-    code, _, err = run_cli("analyze", *files, "--out", out, "--plain-ap", "--top-factor", "3", "--no-plots",
+    code, _, err = run_cli("analyze", *gt_and_pred_files, "--out", out, "--plain-ap", "--top-factor", "3", "--no-plots",
                            "--length-bins", "0", "9.5", "inf", "--coverage-bins", "0", "0.5", "1")
     assert code == 0, err
     payload = json.loads((out / "analysis.json").read_text())
@@ -41,37 +30,37 @@ def test_options_reach_the_analysis(run_cli, tmp_path, files):
     assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "report.txt"]
 
 
-def test_an_earlier_analysis_needs_overwrite(run_cli, tmp_path, files):
+def test_an_earlier_analysis_needs_overwrite(run_cli, tmp_path, gt_and_pred_files):
     out = tmp_path / "a"
-    assert run_cli("analyze", *files, "--out", out, "--no-plots")[0] == 0
+    assert run_cli("analyze", *gt_and_pred_files, "--out", out, "--no-plots")[0] == 0
     before = (out / "report.txt").read_text()
     (out / "report.txt").write_text("edited")
-    code, _, err = run_cli("analyze", *files, "--out", out, "--no-plots")
+    code, _, err = run_cli("analyze", *gt_and_pred_files, "--out", out, "--no-plots")
     assert code == 2 and "--overwrite" in err and (out / "report.txt").read_text() == "edited"
-    assert run_cli("analyze", *files, "--out", out, "--no-plots", "--overwrite")[0] == 0
+    assert run_cli("analyze", *gt_and_pred_files, "--out", out, "--no-plots", "--overwrite")[0] == 0
     assert (out / "report.txt").read_text() == before
 
 
-def test_bad_inputs_are_named(run_cli, tmp_path, files):
+def test_bad_inputs_are_named(run_cli, tmp_path, gt_and_pred_files):
     empty = tmp_path / "empty.json"
     empty.write_text("")
-    code, _, err = run_cli("analyze", files[0], empty, "--out", tmp_path / "a")
+    code, _, err = run_cli("analyze", gt_and_pred_files[0], empty, "--out", tmp_path / "a")
     assert code == 2 and str(empty) in err and "not valid json" in err
-    code, _, err = run_cli("analyze", empty, files[1], "--out", tmp_path / "a")
+    code, _, err = run_cli("analyze", empty, gt_and_pred_files[1], "--out", tmp_path / "a")
     assert code == 2 and "ground-truth file" in err
-    code, _, err = run_cli("analyze", *files, "--out", tmp_path / "a", "--length-bins", "5", "1")
+    code, _, err = run_cli("analyze", *gt_and_pred_files, "--out", tmp_path / "a", "--length-bins", "5", "1")
     assert code == 2 and "increasing" in err
-    code, _, err = run_cli("analyze", *files, "--out", tmp_path / "a", "--top-factor", "0")
+    code, _, err = run_cli("analyze", *gt_and_pred_files, "--out", tmp_path / "a", "--top-factor", "0")
     assert code == 2 and "--top-factor" in err
     assert not (tmp_path / "a").exists()
 
 
-def test_missing_matplotlib_stops_before_any_work_unless_no_plots(run_cli, tmp_path, files, monkeypatch):
+def test_missing_matplotlib_stops_before_any_work_unless_no_plots(run_cli, tmp_path, gt_and_pred_files, monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    code, _, err = run_cli("analyze", *files, "--out", tmp_path / "a")
+    code, _, err = run_cli("analyze", *gt_and_pred_files, "--out", tmp_path / "a")
     assert code == 2 and 'pip install "actionformer[plot]"' in err and "--no-plots" in err
     assert not (tmp_path / "a").exists()
-    code, _, err = run_cli("analyze", *files, "--out", tmp_path / "a", "--no-plots")
+    code, _, err = run_cli("analyze", *gt_and_pred_files, "--out", tmp_path / "a", "--no-plots")
     assert code == 0, err

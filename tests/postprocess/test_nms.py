@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actionformer.postprocess import batched_nms
+from nms_cases import random_nms_case
 from nms_reference_loops import reference_batched_nms
 
 
@@ -165,12 +166,7 @@ def test_float64_input_stays_float64():
 
 # ---------------------------------------------------------------- exactness vs the original's loops
 def _random_case(rng, n, num_classes, tie_levels):
-    starts = rng.integers(0, 40, n).astype(np.float32) + rng.choice([0, 0.5, 0.25], n).astype(np.float32)
-    lengths = rng.choice([0.5, 1, 2, 3, 5, 8], n).astype(np.float32)
-    scores = rng.choice(np.linspace(0.002, 0.9, tie_levels), n).astype(np.float32)
-    cls = rng.integers(0, num_classes, n)
-    return (torch.from_numpy(np.stack([starts, starts + lengths], 1)),
-            torch.from_numpy(scores), torch.from_numpy(cls))
+    return random_nms_case(rng, n, num_classes, tie_levels, max_start=40, lengths=[0.5, 1, 2, 3, 5, 8])
 
 
 def _assert_same(ours, ref, voting):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from actionformer.postprocess import batched_nms
 from actionformer.postprocess.segment_overlap import segment_diou
+from nms_cases import random_nms_case
 from nms_quality_reference import overlap, reference_nms
 
 
@@ -98,12 +99,9 @@ def test_options_off_are_the_default_path_exactly():
 
 # ---------------------------------------------------------------- against the scalar reference
 def _random_case(rng, n, num_classes, tie_levels, zero_length=True):
-    starts = rng.integers(0, 30, n).astype(np.float32) + rng.choice([0, 0.5, 0.25], n).astype(np.float32)
     # zero-length segments too (not with voting, whose reference divides by the lengths)
-    lengths = rng.choice([0.0, 0.5, 1, 2, 3, 8] if zero_length else [0.5, 1, 2, 3, 8], n).astype(np.float32)
-    scores = rng.choice(np.linspace(0.002, 0.9, tie_levels), n).astype(np.float32)
-    return (torch.from_numpy(np.stack([starts, starts + lengths], 1)), torch.from_numpy(scores),
-            torch.from_numpy(rng.integers(0, num_classes, n)))
+    lengths = [0.0, 0.5, 1, 2, 3, 8] if zero_length else [0.5, 1, 2, 3, 8]
+    return random_nms_case(rng, n, num_classes, tie_levels, max_start=30, lengths=lengths)
 
 
 @settings(max_examples=80, deadline=None)

@@ -15,10 +15,13 @@ from typing import List, Optional
 import numpy as np
 
 from actionformer.evaluation.errors import EvaluationInputError
-from actionformer.evaluation.evaluators import _choose_split, _thresholds
-from actionformer.evaluation.ground_truth import GroundTruth, load_ground_truth, read_json_file
+from actionformer.evaluation.ground_truth import (
+    GroundTruth, load_ground_truth, read_json_file, split_of_predicted_videos,
+)
 from actionformer.evaluation.predictions import Predictions, to_predictions
-from actionformer.evaluation.thresholds import canonical_dataset_name, guess_dataset_name
+from actionformer.evaluation.thresholds import (
+    canonical_dataset_name, guess_dataset_name, tiou_thresholds_from_arguments,
+)
 
 
 @dataclass
@@ -52,7 +55,7 @@ def load_inputs(args: argparse.Namespace, need_thresholds: bool = True) -> Analy
     Without ``need_thresholds`` (a timeline has no use for them) none are chosen or noted.
     """
     notes: List[str] = []
-    thresholds = _thresholds(args, notes) if need_thresholds else np.zeros(0)
+    thresholds = tiou_thresholds_from_arguments(args, notes) if need_thresholds else np.zeros(0)
     data = read_json_file(args.ground_truth, "ground-truth")
     if not isinstance(data, dict) or not isinstance(data.get("database"), dict):
         raise EvaluationInputError(f"{args.ground_truth}: expected a json object with a 'database' mapping of "
@@ -61,7 +64,7 @@ def load_inputs(args: argparse.Namespace, need_thresholds: bool = True) -> Analy
     preds = to_predictions(args.predictions, everything.label_to_id)
     if len(preds) == 0:
         raise EvaluationInputError(f"{args.predictions}: the file holds no predictions")
-    split = args.split if args.split is not None else _choose_split(data["database"], preds.videos, notes)
+    split = args.split if args.split is not None else split_of_predicted_videos(data["database"], preds.videos, notes)
     gt = load_ground_truth(data, split=split, source_name=args.ground_truth)
     return AnalysisInputs(gt, preds, thresholds, _dataset(args), notes)
 

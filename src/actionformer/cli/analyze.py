@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any, Dict, List
 
 OUTPUT_FILES = ("report.txt", "analysis.json", "false_positives.png", "sensitivity.png")
@@ -50,10 +51,10 @@ def _error(message: str) -> int:
 
 
 def _write_text(path: str, text: str) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf8") as handle:
+    from actionformer.atomic_files import atomic_write
+
+    with atomic_write(Path(path)) as handle:
         handle.write(text)
-    os.replace(tmp, path)
 
 
 def _bins(args: argparse.Namespace, dataset: str) -> Dict[str, Any]:

@@ -70,24 +70,12 @@ def nested_overrides(overrides: List[str]) -> Dict[str, Any]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
-    from actionformer.threads import prefer_passive_wait
-
-    prefer_passive_wait()  # before torch is imported
-    if getattr(args, "task", "detection") == "spotting":
-        from .demo_spotting import run_spotting_demo
-
-        return run_spotting_demo(args)
-    from actionformer.config import ConfigurationError, load_config
-    from actionformer.data.synthetic import make_synthetic_dataset
+def start_demo(args: argparse.Namespace, outputs: List[Path]) -> int:
+    """0 once ``--threads`` is applied; 2, the error printed, when one of the demo's ``outputs``
+    exists without ``--overwrite`` or ``--threads`` is below 1."""
     from actionformer.threads import configure_threads
 
-    from .eval_checkpoint import evaluate_checkpoint
-    from .train import train_from_config
-
-    start = time.time()
-    out = Path(args.out).resolve()
-    earlier = [p for p in (out / "data", out / "experiments" / "demo_demo") if p.exists()]
+    earlier = [p for p in outputs if p.exists()]
     if earlier and not args.overwrite:
         print(f"error: {earlier[0]} already exists (an earlier demo?): pass --overwrite to replace the demo's "
               "data and run, or choose another --out", file=sys.stderr)
@@ -96,6 +84,45 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --threads {args.threads}: must be at least 1", file=sys.stderr)
         return 2
     configure_threads(args.threads)
+    return 0
+
+
+def train_demo(config_path: str, args: argparse.Namespace, model_name: str) -> int:
+    """Train the demo's config as the run "demo" (no validation: the demo evaluates once, after);
+    the exit code of training, 2 when the config does not load."""
+    from actionformer.config import ConfigurationError, load_config
+
+    from .train import train_from_config
+
+    try:
+        cfg = load_config(config_path)
+    except ConfigurationError as exc:  # pragma: no cover - the demo's own config
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"[2/3] Training a small {model_name} on {args.device} ({args.threads} threads) ...")
+    train_args = argparse.Namespace(config=config_path, output="demo", resume="", no_progress=args.no_progress,
+                                    overwrite=args.overwrite)
+    return train_from_config(cfg, train_args, validate=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    from actionformer.threads import prefer_passive_wait
+
+    prefer_passive_wait()  # before torch is imported
+    if getattr(args, "task", "detection") == "spotting":
+        from .demo_spotting import run_spotting_demo
+
+        return run_spotting_demo(args)
+    from actionformer.config import load_config
+    from actionformer.data.synthetic import make_synthetic_dataset
+
+    from .eval_checkpoint import evaluate_checkpoint
+
+    start = time.time()
+    out = Path(args.out).resolve()
+    code = start_demo(args, [out / "data", out / "experiments" / "demo_demo"])
+    if code != 0:
+        return code
     print(f"[1/3] Writing a synthetic dataset of {args.videos} videos to {out / 'data'} ...")
     config_path = make_synthetic_dataset(
         str(out / "data"), num_videos=args.videos, num_classes=DEMO_CLASSES, feat_dim=DEMO_FEAT_DIM,
@@ -105,15 +132,7 @@ def run(args: argparse.Namespace) -> int:
         config_overrides={**nested_overrides(demo_overrides(args)), "model": dict(DEMO_MODEL),
                           "output_folder": str(out / "experiments")},
     )
-    try:
-        cfg = load_config(config_path)
-    except ConfigurationError as exc:  # pragma: no cover - the demo's own config
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"[2/3] Training a small ActionFormer on {args.device} ({args.threads} threads) ...")
-    train_args = argparse.Namespace(config=config_path, output="demo", resume="", no_progress=args.no_progress,
-                                    overwrite=args.overwrite)
-    code = train_from_config(cfg, train_args, validate=False)  # evaluated below, once
+    code = train_demo(config_path, args, "ActionFormer")
     if code != 0:
         return code
     exp_dir = out / "experiments" / "demo_demo"

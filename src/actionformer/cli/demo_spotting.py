@@ -25,41 +25,25 @@ def spotting_overrides(args: argparse.Namespace) -> List[str]:
 
 
 def run_spotting_demo(args: argparse.Namespace) -> int:
-    from actionformer.config import ConfigurationError, load_config
+    from actionformer.config import load_config
     from actionformer.data.synthetic_spotting import make_synthetic_spotting
-    from actionformer.threads import configure_threads
 
-    from .demo import nested_overrides
+    from .demo import nested_overrides, start_demo, train_demo
     from .eval_checkpoint import evaluate_checkpoint
-    from .train import train_from_config
 
     start = time.time()
     out = Path(args.out).resolve()
     exp_dir = out / "experiments" / f"{NAME}_demo"
-    earlier = [p for p in (out / "data", exp_dir) if p.exists()]
-    if earlier and not args.overwrite:
-        print(f"error: {earlier[0]} already exists (an earlier demo?): pass --overwrite to replace the demo's "
-              "data and run, or choose another --out", file=sys.stderr)
-        return 2
-    if args.threads < 1:
-        print(f"error: --threads {args.threads}: must be at least 1", file=sys.stderr)
-        return 2
-    configure_threads(args.threads)
+    code = start_demo(args, [out / "data", exp_dir])
+    if code != 0:
+        return code
     games = max(2, args.videos // 2)
     print(f"[1/3] Writing a synthetic spotting dataset of {games} games ({2 * games} halves) to {out / 'data'} ...")
     config_path = make_synthetic_spotting(
         str(out / "data"), name=NAME, num_games=games, seed=args.seed,
         config_overrides={**nested_overrides(spotting_overrides(args)), "output_folder": str(out / "experiments")},
     )
-    try:
-        cfg = load_config(config_path)
-    except ConfigurationError as exc:  # pragma: no cover - the demo's own config
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"[2/3] Training a small SnapFormer on {args.device} ({args.threads} threads) ...")
-    train_args = argparse.Namespace(config=config_path, output="demo", resume="", no_progress=args.no_progress,
-                                    overwrite=args.overwrite)
-    code = train_from_config(cfg, train_args, validate=False)  # evaluated below, once
+    code = train_demo(config_path, args, "SnapFormer")
     if code != 0:
         return code
     print(f"Trained in {time.time() - start:.0f} s. Experiment folder: {exp_dir}")

@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -59,10 +60,10 @@ def _error(message: str) -> int:
 def _write_json(path: str, payload: Any) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf8") as handle:
+    from actionformer.atomic_files import atomic_write
+
+    with atomic_write(Path(path)) as handle:
         json.dump(payload, handle, indent=2)
-    os.replace(tmp, path)
 
 
 def _task(args: argparse.Namespace) -> str:

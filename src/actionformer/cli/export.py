@@ -55,8 +55,7 @@ def _export(args: argparse.Namespace) -> int:
         build_trained_model, class_names_from_config, load_inference_config,
     )
 
-    from .eval_checkpoint import resolve_checkpoint
-    from .train import apply_threads
+    from .infer import apply_threads_and_find_checkpoint
 
     out = Path(args.out)
     for path in (out, metadata_path(out)):
@@ -66,13 +65,7 @@ def _export(args: argparse.Namespace) -> int:
         _require_onnx()
     # the standard layers: the CPU kernels are not traceable (same function up to rounding)
     cfg = load_inference_config(args.config, list(args.set or []) + ["model.cpu_kernels=false"])
-    problem = apply_threads(args)
-    if problem is not None:
-        raise InferenceError(problem, USAGE)
-    try:
-        ckpt = resolve_checkpoint(Path(args.ckpt))
-    except FileNotFoundError as exc:
-        raise InferenceError(str(exc), USAGE) from exc
+    ckpt = apply_threads_and_find_checkpoint(args)
     model = build_trained_model(cfg, ckpt, torch.device("cpu"), use_ema=not args.no_ema)
     try:
         meta = export_model(model, cfg, out, args.format, class_names_from_config(cfg), opset=args.opset)

@@ -90,17 +90,14 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise InferenceError(f"--top-k {args.top_k}: must be >= 0 (0 keeps all)", USAGE)
 
 
-def _infer(args: argparse.Namespace) -> int:
-    from actionformer.inference import Detector, write_results
+def apply_threads_and_find_checkpoint(args: argparse.Namespace) -> Path:
+    """Apply ``--threads`` and return the checkpoint file ``args.ckpt`` names (a file, or an
+    experiment folder's model_best, else last); an ``InferenceError`` (USAGE) when either fails."""
     from actionformer.inference.errors import USAGE, InferenceError
-    from actionformer.inference.model_loading import load_inference_config, read_class_names
-    from actionformer.inference.selection import apply_selection, load_temporal_constraints
 
     from .eval_checkpoint import resolve_checkpoint
     from .train import apply_threads
 
-    _check_arguments(args)
-    cfg = load_inference_config(args.config, list(args.set or []))
     problem = apply_threads(args)
     if problem is not None:
         raise InferenceError(problem, USAGE)
@@ -108,6 +105,17 @@ def _infer(args: argparse.Namespace) -> int:
         ckpt = resolve_checkpoint(Path(args.ckpt))
     except FileNotFoundError as exc:
         raise InferenceError(str(exc), USAGE) from exc
+    return ckpt
+
+
+def _infer(args: argparse.Namespace) -> int:
+    from actionformer.inference import Detector, write_results
+    from actionformer.inference.model_loading import load_inference_config, read_class_names
+    from actionformer.inference.selection import apply_selection, load_temporal_constraints
+
+    _check_arguments(args)
+    cfg = load_inference_config(args.config, list(args.set or []))
+    ckpt = apply_threads_and_find_checkpoint(args)
     names = read_class_names(args.classes) if args.classes else None
     detector = Detector.from_checkpoint(cfg, ckpt, args.device, use_ema=not args.no_ema, class_names=names,
                                         amp=args.amp, window_steps=args.window_steps)

@@ -127,6 +127,8 @@ def _write_patch(path: Path, patch: Dict[str, Any], overwrite: bool) -> int:
 
     import yaml
 
+    from actionformer.atomic_files import atomic_write
+
     if path.exists() and not overwrite:
         print(f"error: {path} exists; pass --overwrite to replace it", file=sys.stderr)
         return 1
@@ -134,8 +136,7 @@ def _write_patch(path: Path, patch: Dict[str, Any], overwrite: bool) -> int:
     header += [f"#   --set '{key}={json.dumps(value)}'" for key, value in _flat(patch)]  # JSON is YAML
     text = "\n".join(header) + "\n" + yaml.safe_dump(patch, default_flow_style=None, sort_keys=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    with atomic_write(path) as handle:
+        handle.write(text)
     print(f"wrote {path}")
     return 0

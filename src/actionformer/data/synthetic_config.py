@@ -66,12 +66,19 @@ def synthetic_config(spec, feat_dir: str, json_file: str, out_dir: str, max_seq_
 
 def write_config(path: str, spec, feat_dir: str, json_file: str, out_dir: str, max_seq_len: int,
                  overrides: Optional[Dict[str, Any]] = None) -> str:
-    cfg = synthetic_config(spec, feat_dir, json_file, out_dir, max_seq_len)
-    if overrides:
-        cfg = _merge(cfg, overrides)
     header = (f"# Synthetic THUMOS-format dataset: {spec.num_videos} videos, {spec.num_classes} classes, "
               f"{spec.feat_dim}-d features, seed {spec.seed}.\n"
               f"# Written by `actionformer make-synthetic`; train with: actionformer train {path}\n")
+    return write_config_file(path, synthetic_config(spec, feat_dir, json_file, out_dir, max_seq_len), header,
+                             overrides)
+
+
+def write_config_file(path: str, cfg: Dict[str, Any], header: str,
+                      overrides: Optional[Dict[str, Any]] = None) -> str:
+    """Write ``cfg``, with ``overrides`` merged into it key by key, as YAML under the comment lines
+    ``header``; returns ``path``."""
+    if overrides:
+        cfg = _merge(cfg, overrides)
     with open(path, "w", encoding="utf-8") as fid:
         fid.write(header)
         yaml.safe_dump(cfg, fid, sort_keys=False, default_flow_style=None)

@@ -22,9 +22,8 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
-import yaml
 
-from .synthetic_config import _merge
+from .synthetic_config import write_config_file
 
 FEATURE_NAME = "synthetic_PCA"
 GAMES_FOLDER = "synthetic_league"  # every game of the dataset is below it
@@ -166,17 +165,11 @@ def spotting_config(out_dir: str, spec: SpottingSpec, names: List[str]) -> Dict[
 
 def _write_config(out_dir: str, name: str, spec: SpottingSpec, names: List[str],
                   overrides: Optional[Dict[str, Any]]) -> str:
-    cfg = spotting_config(out_dir, spec, names)
-    if overrides:
-        cfg = _merge(cfg, overrides)
     path = os.path.join(out_dir, f"{name}.yaml")
     header = (f"# Synthetic action-spotting dataset (SoccerNet-v2 layout): {spec.num_games} games, "
               f"{spec.num_classes} classes, {spec.feat_dim}-d features at {spec.fps:g} per second, seed {spec.seed}.\n"
               f"# Written by `actionformer make-synthetic --task spotting`; train with: actionformer train {path}\n")
-    with open(path, "w", encoding="utf-8") as fid:
-        fid.write(header)
-        yaml.safe_dump(cfg, fid, sort_keys=False, default_flow_style=None)
-    return path
+    return write_config_file(path, spotting_config(out_dir, spec, names), header, overrides)
 
 
 def _validate(spec: SpottingSpec) -> None:

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 import numpy as np
 
+from actionformer.atomic_files import atomic_write
+
 FORMAT_VERSION = "actionformer-detections-1"
 
 
@@ -37,12 +39,8 @@ def detections_to_json_dict(detections: List[Dict[str, Any]],
 def write_json_atomic(obj: Any, path: Union[str, os.PathLike], indent: Optional[int] = 1) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
+    with atomic_write(path) as handle:
         json.dump(obj, handle, indent=indent, allow_nan=False, default=_json_default)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
     return path
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -136,12 +135,13 @@ class DetectionEvaluator:
     def score_files(cls, args: argparse.Namespace) -> FileScore:
         from .detection import evaluate_detection
         from .errors import EvaluationInputError
-        from .ground_truth import load_ground_truth, read_json_file
+        from .ground_truth import load_ground_truth, read_json_file, split_of_predicted_videos
         from .predictions import to_predictions
         from .report import format_report
+        from .thresholds import tiou_thresholds_from_arguments
 
         notes: List[str] = []
-        thresholds = _thresholds(args, notes)
+        thresholds = tiou_thresholds_from_arguments(args, notes)
         if any(k < 1 for k in args.top_k):
             raise ValueError(f"--top-k values must be positive integers, got {args.top_k}")
         data = read_json_file(args.ground_truth, "ground-truth")
@@ -151,49 +151,12 @@ class DetectionEvaluator:
         preds = to_predictions(args.predictions, everything.label_to_id)
         if len(preds) == 0:
             raise EvaluationInputError(f"{args.predictions}: the file holds no predictions")
-        split = args.split if args.split is not None else _choose_split(data["database"], preds.videos, notes)
+        split = args.split if args.split is not None else split_of_predicted_videos(data["database"], preds.videos, notes)
         ground_truth = load_ground_truth(data, split=split, remove_duplicates=not args.keep_duplicates,
                                          source_name=args.ground_truth)
         result = evaluate_detection(ground_truth, preds, thresholds, args.top_k)
         return FileScore(format_report(result, per_class=args.per_class), result.to_dict(), notes,
                          list(result.warnings))
-
-
-def _thresholds(args: argparse.Namespace, notes: List[str]) -> np.ndarray:
-    from .thresholds import default_tiou_thresholds, guess_dataset_name
-
-    if args.tiou is not None:
-        bad = [t for t in args.tiou if not 0.0 < t <= 1.0]
-        if bad:
-            raise ValueError(f"--tiou thresholds must lie in (0, 1], got {bad}")
-        return np.asarray(args.tiou, dtype=np.float64)
-    if args.dataset is not None:
-        return default_tiou_thresholds(args.dataset)
-    guessed = guess_dataset_name(os.path.basename(args.ground_truth))
-    if guessed is None:
-        notes.append("note: dataset not recognised from the file name; using ActivityNet's thresholds "
-                     "0.5:0.05:0.95 (set --dataset or --tiou)")
-        guessed = "anet"
-    return default_tiou_thresholds(guessed)
-
-
-def _choose_split(database: Mapping[str, Any], predicted_videos: List[str], notes: List[str]) -> Optional[List[str]]:
-    """The split when --split is not given: all videos if the file has one subset, else the
-    single subset the predicted videos belong to."""
-    from .errors import EvaluationInputError
-
-    subsets = {str(v.get("subset")) for v in database.values() if isinstance(v, dict)}
-    if len(subsets) <= 1:
-        return None
-    hit = {str(database[v].get("subset")) for v in predicted_videos if v in database}
-    if len(hit) == 1:
-        chosen = hit.pop()
-        notes.append(f"note: scoring against subset '{chosen}', the one the predicted videos belong to "
-                     "(set --split to choose)")
-        return [chosen]
-    raise EvaluationInputError(
-        f"the ground truth holds subsets {sorted(subsets)} and the predictions cover "
-        f"{sorted(hit) if hit else 'none of its videos'}; choose one with --split")
 
 
 # registered here so that importing this module (the registry's builtins) registers every task

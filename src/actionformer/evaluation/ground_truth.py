@@ -250,3 +250,21 @@ def load_ground_truth(
         num_removed=removed,
         durations=np.asarray(durations, dtype=np.float64),
     )
+
+
+def split_of_predicted_videos(database: Mapping[str, Any], predicted_videos: List[str],
+                              notes: List[str]) -> Optional[List[str]]:
+    """The split when --split is not given: all videos if the file has one subset, else the
+    single subset the predicted videos belong to."""
+    subsets = {str(v.get("subset")) for v in database.values() if isinstance(v, dict)}
+    if len(subsets) <= 1:
+        return None
+    hit = {str(database[v].get("subset")) for v in predicted_videos if v in database}
+    if len(hit) == 1:
+        chosen = hit.pop()
+        notes.append(f"note: scoring against subset '{chosen}', the one the predicted videos belong to "
+                     "(set --split to choose)")
+        return [chosen]
+    raise EvaluationInputError(
+        f"the ground truth holds subsets {sorted(subsets)} and the predictions cover "
+        f"{sorted(hit) if hit else 'none of its videos'}; choose one with --split")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import difflib
-from typing import Optional
+import os
+from typing import List, Optional
 
 import numpy as np
 
@@ -65,3 +67,21 @@ def guess_dataset_name(text: str) -> Optional[str]:
         if needle in lowered:
             return name
     return None
+
+
+def tiou_thresholds_from_arguments(args: argparse.Namespace, notes: List[str]) -> np.ndarray:
+    """The thresholds of ``--tiou``, else ``--dataset``'s, else those of the dataset the ground-truth
+    file name names (ActivityNet's when none, with a note appended to ``notes``)."""
+    if args.tiou is not None:
+        bad = [t for t in args.tiou if not 0.0 < t <= 1.0]
+        if bad:
+            raise ValueError(f"--tiou thresholds must lie in (0, 1], got {bad}")
+        return np.asarray(args.tiou, dtype=np.float64)
+    if args.dataset is not None:
+        return default_tiou_thresholds(args.dataset)
+    guessed = guess_dataset_name(os.path.basename(args.ground_truth))
+    if guessed is None:
+        notes.append("note: dataset not recognised from the file name; using ActivityNet's thresholds "
+                     "0.5:0.05:0.95 (set --dataset or --tiou)")
+        guessed = "anet"
+    return default_tiou_thresholds(guessed)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
+
+from actionformer.atomic_files import atomic_write
 
 from .errors import USAGE, InferenceError
 
@@ -101,27 +102,14 @@ def write_segments_csv(results: Sequence[Mapping[str, Any]], path: Path, class_n
             rows.append([det["video_id"], round(float(det["segments"][i][0]), 4),
                          round(float(det["segments"][i][1]), 4), names.get(label, str(label)),
                          round(float(det["scores"][i]), 6)])
-    _atomic_text(path, lambda handle: _csv_rows(handle, ["video", "start", "end", "label", "score"], rows))
+    with atomic_write(path) as handle:
+        _csv_rows(handle, ["video", "start", "end", "label", "score"], rows)
 
 
 def _csv_rows(handle: Any, header: List[str], rows: List[List[Any]]) -> None:
     out = csv.writer(handle)
     out.writerow(header)
     out.writerows(rows)
-
-
-def _atomic_text(path: Path, fill: Callable[[Any], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            fill(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _plain(result: Mapping[str, Any]) -> Dict[str, Any]:

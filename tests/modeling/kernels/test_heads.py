@@ -12,16 +12,7 @@ from actionformer.modeling.heads import ClsHead, RegHead
 from actionformer.modeling.kernels import use_cpu_kernels
 from actionformer.modeling.kernels.heads import CpuClsHead, CpuRegHead, JoinedLevels
 
-
-def pyramid(lengths=(40, 20, 10, 5), valid=(33, 20), channels=32, seed=0):
-    """Per level (B=2, C, T_l) features and masks; the first video is padded."""
-    g = torch.Generator().manual_seed(seed)
-    feats, masks = [], []
-    for level, t in enumerate(lengths):
-        steps = torch.arange(t)
-        masks.append(torch.stack([steps < -(-v // 2**level) for v in valid])[:, None, :])
-        feats.append(torch.randn(2, channels, t, generator=g) * masks[-1])
-    return feats, masks
+from .pyramid_inputs import padded_pyramid
 
 
 def heads(channels=32, act_layer=nn.ReLU, with_ln=True, kernel_size=3):
@@ -43,7 +34,7 @@ def standard(head, feats, masks):
 
 
 def test_join_places_levels_with_zero_separators():
-    feats, masks = pyramid()
+    feats, masks = padded_pyramid()
     joined = JoinedLevels.join(feats, masks, gap=1)
     assert joined.spans == [(0, 40), (41, 20), (62, 10), (73, 5)]
     assert joined.x.shape[-1] % 4 == 0 and joined.x.shape[-1] >= 78
@@ -57,7 +48,7 @@ def test_join_places_levels_with_zero_separators():
 
 
 def test_wider_gaps_separate_levels_by_that_many_zero_steps():
-    feats, masks = pyramid()
+    feats, masks = padded_pyramid()
     joined = JoinedLevels.join(feats, masks, gap=2)
     assert joined.spans == [(0, 40), (42, 20), (64, 10), (76, 5)]
     assert torch.equal(joined.separators[:6], torch.tensor([40, 41, 62, 63, 74, 75]))
@@ -73,7 +64,7 @@ def test_wider_gaps_separate_levels_by_that_many_zero_steps():
 )
 def test_joined_heads_equal_per_level_heads(grad, act_layer, with_ln, kernel_size):
     cls, reg = heads(act_layer=act_layer, with_ln=with_ln, kernel_size=kernel_size)
-    feats, masks = pyramid()
+    feats, masks = padded_pyramid()
     with torch.set_grad_enabled(grad):
         fast = cls(feats, masks) + reg(feats, masks)
         reference = standard(cls, feats, masks) + standard(reg, feats, masks)
@@ -95,7 +86,7 @@ def test_separators_keep_levels_independent():
     """Changing one level's features leaves every other level's outputs unchanged (up to the
     rounding of Winograd tiles that straddle a separator: the maths cancels, the rounding not)."""
     cls, _ = heads()
-    feats, masks = pyramid()
+    feats, masks = padded_pyramid()
     with torch.no_grad():
         before = cls(feats, masks)
         feats[1] = feats[1] + 1.0

@@ -12,15 +12,7 @@ from actionformer.modeling.heads import ClsHeadV2, RegHeadV2
 from actionformer.modeling.kernels import use_cpu_kernels
 from actionformer.modeling.kernels.heads import CpuClsHeadV2, CpuRegHeadV2
 
-
-def pyramid(lengths=(40, 20, 10, 5), valid=(33, 20), channels=16, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    feats, masks = [], []
-    for level, t in enumerate(lengths):
-        steps = torch.arange(t)
-        masks.append(torch.stack([steps < -(-v // 2**level) for v in valid])[:, None, :])
-        feats.append(torch.randn(2, channels, t, generator=g) * masks[-1])
-    return feats, masks
+from .pyramid_inputs import padded_pyramid
 
 
 @pytest.mark.parametrize("num_layers", [2, 3, 4])
@@ -31,7 +23,7 @@ def test_joined_v2_heads_match_the_standard_forward(num_layers, act_layer, with_
                       kernel_size=kernel_size),
             RegHeadV2(16, 24, fpn_levels=4, num_layers=num_layers, act_layer=act_layer, with_ln=with_ln,
                       kernel_size=kernel_size)]
-    feats, masks = pyramid()
+    feats, masks = padded_pyramid(channels=16)
     for head, variant in zip(made, (CpuClsHeadV2, CpuRegHeadV2)):
         for p in head.parameters():  # away from the init
             p.data.add_(torch.randn_like(p) * 0.1)

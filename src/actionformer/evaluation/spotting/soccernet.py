@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...atomic_files import atomic_write
 from ..errors import EvaluationInputError
 from ..ground_truth import read_json_file
 
@@ -68,6 +70,16 @@ def _game_time(entry: Mapping[str, Any], where: str) -> Tuple[int, int]:
         raise EvaluationInputError(f"{where}: 'gameTime' must read 'half - mm:ss', got {text!r}") from None
 
 
+def _json_list(path: str, what: str, key: str) -> List[Any]:
+    """The ``key`` list of the json object in ``path`` (``what`` names the file in errors)."""
+    data = read_json_file(path, what)
+    entries = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        article = "an" if key[0] in "aeiou" else "a"
+        raise EvaluationInputError(f"{path}: expected a json object with {article} '{key}' list")
+    return entries
+
+
 def read_labels(root: str, classes: Optional[Sequence[str]] = None,
                 label_file: str = LABEL_FILE) -> Tuple[Dict[str, Any], List[str]]:
     """The in-memory ground truth of every game under ``root`` and warnings (events skipped)."""
@@ -82,10 +94,7 @@ def read_labels(root: str, classes: Optional[Sequence[str]] = None,
     bad_halves = 0
     for game in games:
         path = os.path.join(root, game, label_file)
-        data = read_json_file(path, "SoccerNet labels")
-        annotations = data.get("annotations") if isinstance(data, dict) else None
-        if not isinstance(annotations, list):
-            raise EvaluationInputError(f"{path}: expected a json object with an 'annotations' list")
+        annotations = _json_list(path, "SoccerNet labels", "annotations")
         rows: Dict[int, List[Tuple[float, int, bool]]] = {1: [], 2: []}
         for number, ann in enumerate(annotations):
             where = f"{path}, annotation {number}"
@@ -127,10 +136,7 @@ def read_predictions(root: str, classes: Sequence[str],
     bad_halves = 0
     for game in games:
         path = os.path.join(root, game, prediction_file)
-        data = read_json_file(path, "SoccerNet predictions")
-        entries = data.get("predictions") if isinstance(data, dict) else None
-        if not isinstance(entries, list):
-            raise EvaluationInputError(f"{path}: expected a json object with a 'predictions' list")
+        entries = _json_list(path, "SoccerNet predictions", "predictions")
         rows: Dict[int, List[Tuple[float, int, float]]] = {1: [], 2: []}
         for number, pred in enumerate(entries):
             where = f"{path}, prediction {number}"
@@ -189,7 +195,5 @@ def soccernet_files(detections: Sequence[Mapping[str, Any]], classes: Sequence[s
 def write_json(path: str, payload: Any) -> None:
     """Write atomically (a temporary file renamed over the target)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.tmp")
-    with open(tmp, "w", encoding="utf8") as handle:
+    with atomic_write(Path(path)) as handle:
         json.dump(payload, handle, indent=1, allow_nan=False)
-    os.replace(tmp, path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.distributed as dist
@@ -349,6 +349,22 @@ class LocPointTransformer(MetaArch):
         same length run as one batch, which leaves every result unchanged."""
         from actionformer.postprocess import detect
 
+        return self.decode_in_length_batches(video_list, lambda out, b, video: detect(
+            out.points,
+            [x[b] for x in out.cls_logits],
+            [x[b] for x in out.offsets],
+            [x[b] for x in out.masks],
+            video_meta(video),
+            self.test_cfg,
+        ))
+
+    def decode_in_length_batches(
+        self, video_list: List[Dict[str, Any]],
+        decode: Callable[[DenseOutputs, int, Dict[str, Any]], Dict[str, Any]],
+    ) -> List[Dict[str, Any]]:
+        """``decode(out, b, video)`` of every video, in ``video_list``'s order: the videos that pad
+        to the same ``inference_length`` run through ``forward_dense`` as one batch, ``b`` being
+        the video's row in it."""
         groups: Dict[int, List[int]] = {}
         for idx, video in enumerate(video_list):
             groups.setdefault(self.inference_length(video["feats"].shape[-1]), []).append(idx)
@@ -358,14 +374,7 @@ class LocPointTransformer(MetaArch):
             feats, masks = self._batch(videos, length)
             out = self.forward_dense(feats, masks)
             for b, (i, video) in enumerate(zip(indices, videos)):
-                results[i] = detect(
-                    out.points,
-                    [x[b] for x in out.cls_logits],
-                    [x[b] for x in out.offsets],
-                    [x[b] for x in out.masks],
-                    video_meta(video),
-                    self.test_cfg,
-                )
+                results[i] = decode(out, b, video)
         return results  # type: ignore[return-value]
 
 

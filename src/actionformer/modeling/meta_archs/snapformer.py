@@ -159,18 +159,8 @@ class SnapFormer(LocPointTransformer):
         from actionformer.postprocess.peaks import spot_events
 
         temperature = float(self.test_cfg.get("score_temperature", 1.0))
-        groups: Dict[int, List[int]] = {}
-        for idx, video in enumerate(video_list):
-            groups.setdefault(self.inference_length(video["feats"].shape[-1]), []).append(idx)
-        results: List[Optional[Dict[str, Any]]] = [None] * len(video_list)
-        for length, indices in groups.items():
-            videos = [video_list[i] for i in indices]
-            feats, masks = self._batch(videos, length)
-            out = self.forward_dense(feats, masks)
-            for b, (i, video) in enumerate(zip(indices, videos)):
-                results[i] = spot_events(
-                    [torch.sigmoid(x[b].float() / temperature) for x in out.cls_logits],
-                    [x[b] for x in out.offsets], [x[b] for x in out.masks], self.fpn_strides,
-                    video_meta(video), self.test_cfg,
-                )
-        return results  # type: ignore[return-value]
+        return self.decode_in_length_batches(video_list, lambda out, b, video: spot_events(
+            [torch.sigmoid(x[b].float() / temperature) for x in out.cls_logits],
+            [x[b] for x in out.offsets], [x[b] for x in out.masks], self.fpn_strides,
+            video_meta(video), self.test_cfg,
+        ))
