@@ -60,3 +60,27 @@ def test_config_of_a_spotting_model_sets_task_and_eval_cfg(run_cli, tmp_path, mo
     loose = case["reference"]["loose"]["a_mAP"]
     assert stdout.strip().splitlines()[-1] == f"Average mAP: {loose * 100:.2f} (%) [loose a-mAP]"
     assert "2 steps per second" in stderr  # default_fps / feat_stride of the config
+
+
+def test_config_class_names_set_the_classes_of_a_soccernet_folder(run_cli, tmp_path):
+    """A soccernet config with dataset.class_names (a synthetic-class folder) needs no --classes."""
+    import yaml
+
+    labels = tmp_path / "labels" / "l" / "s" / "g"
+    labels.mkdir(parents=True)
+    (labels / "Labels-v2.json").write_text(json.dumps({"annotations": [
+        {"gameTime": "1 - 00:10", "label": "Event01", "position": "10000", "visibility": "visible"},
+        {"gameTime": "2 - 00:20", "label": "Event00", "position": "20000", "visibility": "visible"}]}))
+    preds = tmp_path / "preds" / "l" / "s" / "g"
+    preds.mkdir(parents=True)
+    (preds / "results_spotting.json").write_text(json.dumps({"predictions": [
+        {"gameTime": "1 - 00:10", "label": "Event01", "position": "10000", "half": 1, "confidence": 0.9},
+        {"gameTime": "2 - 00:20", "label": "Event00", "position": "20000", "half": 2, "confidence": 0.8}]}))
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump({
+        "dataset_name": "soccernet", "model_name": "SnapFormer", "output_folder": str(tmp_path),
+        "dataset": {"root": str(tmp_path / "labels"), "split_files": {"valid": "v.txt"},
+                    "class_names": ["Event00", "Event01"], "num_classes": 2}}))
+    code, stdout, stderr = run_cli("evaluate", tmp_path / "labels", tmp_path / "preds", "--config", config)
+    assert code == 0, stderr
+    assert stdout.strip().splitlines()[-1] == "Average mAP: 100.00 (%) [tight a-mAP]"

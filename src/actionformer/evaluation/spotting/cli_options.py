@@ -27,8 +27,9 @@ def add_spotting_file_arguments(group: Any) -> None:
                        help="steps per second for --tolerance-unit steps (default: the config's feature "
                             "rate, else --framerate)")
     group.add_argument("--classes", nargs="+", default=None, metavar="NAME",
-                       help="class names in label-id order (default: SoccerNet-v2's 17 for a SoccerNet "
-                            "folder, else the ground truth's labels by label_id, else by name)")
+                       help="class names in label-id order (default: --config's dataset.class_names, else "
+                            "SoccerNet-v2's 17 for a SoccerNet folder, else the ground truth's labels by "
+                            "label_id, else by name)")
 
 
 def _options(args: argparse.Namespace) -> Dict[str, Any]:
@@ -51,13 +52,22 @@ def _options(args: argparse.Namespace) -> Dict[str, Any]:
     return options
 
 
+def _classes(args: argparse.Namespace) -> Any:
+    """--classes, else --config's ``dataset.class_names`` (a soccernet config's classes), else None."""
+    if args.classes is not None:
+        return args.classes
+    cfg = getattr(args, "loaded_config", None)
+    names = ((cfg or {}).get("dataset") or {}).get("class_names")
+    return list(names) if names else None
+
+
 def score_spotting_files(evaluator_cls: Any, args: argparse.Namespace) -> Any:
     """Score ``args.predictions`` (our json or a SoccerNet folder) against ``args.ground_truth``."""
     from ..evaluators import FileScore
     from .files import load_spotting_ground_truth, load_spotting_predictions
 
     options = _options(args)
-    ground_truth = load_spotting_ground_truth(args.ground_truth, classes=args.classes,
+    ground_truth = load_spotting_ground_truth(args.ground_truth, classes=_classes(args),
                                               split=getattr(args, "split", None))
     detections = load_spotting_predictions(args.predictions, ground_truth["classes"])
     if not any(len(d["scores"]) for d in detections):
