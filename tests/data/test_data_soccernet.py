@@ -76,6 +76,9 @@ def test_layout_errors_name_the_file_and_the_key(soccernet_root):
         make_dataset("soccernet", False, ["valid"], **_kwargs(soccernet_root))
     with pytest.raises(DataError, match="dataset.root"):
         make_dataset("soccernet", False, ["train"], **_kwargs(soccernet_root / "elsewhere"))
+    (soccernet_root / "empty.txt").write_text("\n# no game yet\n")
+    with pytest.raises(DataError, match="empty.txt.*names no game"):
+        make_dataset("soccernet", False, ["train"], **_kwargs(soccernet_root, split_files={"train": "empty.txt"}))
     (soccernet_root / "bad.txt").write_text("league/nowhere\n")
     with pytest.raises(DataError, match="not found"):
         make_dataset("soccernet", False, ["bad"], **_kwargs(soccernet_root, split_files={"bad": "bad.txt"}))

@@ -165,6 +165,9 @@ class SoccerNetDataset(ActionDataset):
                                         f"{exc.strerror or exc}", file=path))
                 continue
             out[subset] = [g for g in lines if g and not g.startswith("#")]
+            if not out[subset]:
+                problems.append(Problem(ERROR, f"dataset.split_files.{subset}", "the game list names no game: "
+                                        "list game folders relative to dataset.root, one per line", file=path))
         return out
 
     def _game_records(self, game: str, subset: str, problems: List[Problem]) -> List[VideoRecord]:
