@@ -47,7 +47,7 @@ def test_soccernet_files_per_game_and_no_silent_overwrite(tmp_path):
     paths = write_soccernet_predictions(tmp_path, detections, SOCCERNET_V2_CLASSES)
     assert paths == [str(tmp_path / "epl" / "2016" / "g1" / "results_spotting.json")]
     content = json.loads((tmp_path / "epl/2016/g1/results_spotting.json").read_text())
-    assert content["predictions"][1] == {"gameTime": "1 - 01:05", "label": "Goal", "position": 65432, "half": 1,
+    assert content["predictions"][1] == {"gameTime": "1 - 01:05", "label": "Goal", "position": "65432", "half": 1,
                                          "confidence": 0.75}
     assert content["predictions"][0]["gameTime"] == "2 - 50:00"
     with pytest.raises(FileExistsError, match="overwrite"):
