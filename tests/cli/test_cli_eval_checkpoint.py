@@ -59,3 +59,20 @@ def test_threads_flag_sets_torchs_thread_count(run_cli, tiny_config, trained_run
     assert code == 2 and "--threads 0" in err
     code, out, _ = run_cli("eval", tiny_config, trained_run, "--threads", "2", "--out", tmp_path / "d.json")
     assert code == 0 and "Average mAP" in out and torch.get_num_threads() == 2
+
+
+def test_format_soccernet_on_videos_that_are_not_halves_is_a_usage_error(run_cli, tiny_config, trained_run,
+                                                                        tmp_path, monkeypatch):
+    """--format soccernet on a dataset whose video ids are not '<game>/<half>': exit 2, one line."""
+    from actionformer.engine import loops
+
+    def points(*args, **kwargs):  # the tiny run's segments as a spotting model's points
+        return [{"video_id": d["video_id"], "times": [1.0], "scores": [0.5], "labels": [0]}
+                for d in real_predict(*args, **kwargs)]
+
+    real_predict = loops.predict
+    monkeypatch.setattr(loops, "predict", points)
+    code, _, stderr = run_cli("eval", tiny_config, trained_run, "--format", "soccernet", "--save-only",
+                              "--out", tmp_path / "d.json")
+    assert code == 2 and "Traceback" not in stderr
+    assert "is not a SoccerNet half" in stderr and "--format json" in stderr

@@ -168,7 +168,13 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     names = label_names(val_set)
     write_results(detections, out, [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)] or None)
     print(f"=> detections of {len(detections)} videos written to {out}")
-    _write_soccernet_layout(cfg, detections, names, out, getattr(args, "format", "auto"))
+    from actionformer.evaluation import EvaluationInputError
+
+    try:
+        _write_soccernet_layout(cfg, detections, names, out, getattr(args, "format", "auto"))
+    except EvaluationInputError as exc:  # --format soccernet on videos that are not '<game>/<half>'
+        print(f"error: --format soccernet: {exc}; use --format json for this dataset", file=sys.stderr)
+        return 2
     if args.save_only:
         return 0
     evaluator = build_evaluator(cfg, val_set, cfg["val_split"])
