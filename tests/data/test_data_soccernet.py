@@ -95,3 +95,6 @@ def test_check_data_reads_every_half_and_reports_an_unknown_label(soccernet_root
     report = check_dataset("soccernet", _kwargs(soccernet_root), {"train": ["train"]})
     messages = [(p.field, p.video_id) for p in report.errors]
     assert ("label", "league/2015/game_a/2") in messages and ("features", "league/2015/game_a/2") in messages
+    label = next(p for p in report.errors if p.field == "label")  # the labels file, and what to do
+    assert label.file == str(soccernet_root / "league/2015/game_a" / "Labels-v2.json")
+    assert "'Penalty'" in label.message and "dataset.class_names" in label.message

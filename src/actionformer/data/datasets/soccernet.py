@@ -17,6 +17,7 @@ feature ``i`` sits at ``i / fps`` seconds, SoccerNet's own convention.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections import OrderedDict
@@ -144,6 +145,18 @@ class SoccerNetDataset(ActionDataset):
 
     def _build_label_dict(self, db: AnnotationDB) -> Tuple[Dict[str, int], List[Problem]]:
         return {name: i for i, name in enumerate(self.class_names)}, []
+
+    def _check_segments(self, rec: VideoRecord) -> List[Problem]:
+        """The shared checks, naming the half's ``Labels-v2.json`` (not the root) and, for a label
+        not among the classes, what to do."""
+        labels_file = os.path.join(self.root, rec.video_id.rpartition("/")[0], LABELS_FILE)
+        out = []
+        for problem in super()._check_segments(rec):
+            message = problem.message
+            if problem.field == "label" and message.endswith("is not in the class list"):
+                message += " (dataset.class_names, or SoccerNet-v2's 17 when unset): add it there or fix the label"
+            out.append(dataclasses.replace(problem, message=message, file=labels_file))
+        return out
 
     # -- reading the layout -------------------------------------------------------------------
     def _games_per_subset(self, problems: List[Problem]) -> Dict[str, List[str]]:
