@@ -76,3 +76,19 @@ def test_format_soccernet_on_videos_that_are_not_halves_is_a_usage_error(run_cli
                               "--out", tmp_path / "d.json")
     assert code == 2 and "Traceback" not in stderr
     assert "is not a SoccerNet half" in stderr and "--format json" in stderr
+
+
+def test_soccernet_layout_warns_of_an_earlier_runs_games(tmp_path, capsys):
+    """Re-evaluating on another split: the games of the earlier run left in <name>_soccernet/ are named."""
+    from actionformer.cli.eval_checkpoint import _write_soccernet_layout
+
+    def halves(game):
+        return [{"video_id": f"{game}/{h}", "times": [1.0], "scores": [0.5], "labels": [0]} for h in (1, 2)]
+
+    out = tmp_path / "model_best_detections.json"
+    _write_soccernet_layout({"dataset_name": "soccernet"}, halves("l/s/valid_game"), {0: "a"}, out, "auto")
+    _write_soccernet_layout({"dataset_name": "soccernet"}, halves("l/s/valid_game"), {0: "a"}, out, "auto")
+    assert "warning" not in capsys.readouterr().err  # the same games again: nothing stale
+    _write_soccernet_layout({"dataset_name": "soccernet"}, halves("l/s/test_game"), {0: "a"}, out, "auto")
+    err = capsys.readouterr().err
+    assert "1 game(s) not in this evaluation" in err and "l/s/valid_game" in err

@@ -16,6 +16,7 @@ Runs under torchrun too: the videos are split across processes and gathered.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence
@@ -212,8 +213,16 @@ def _write_soccernet_layout(cfg: Dict[str, Any], detections: Any, names: Dict[in
 
     root = soccernet_output(out)
     classes = [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)]
-    write_soccernet_predictions(root, detections, classes, overwrite=True)
+    from actionformer.evaluation.spotting.soccernet import PREDICTION_FILE, find_games
+
+    before = set(find_games(str(root), PREDICTION_FILE)) if root.is_dir() else set()
+    written = write_soccernet_predictions(root, detections, classes, overwrite=True)
     print(f"=> SoccerNet results (<game>/results_spotting.json) written under {root}")
+    stale = sorted(before - {os.path.relpath(os.path.dirname(p), root).replace(os.sep, "/") for p in written})
+    if stale:  # an earlier eval's games (another split): they would be read, or submitted, with these
+        print(f"warning: {root} also holds results of {len(stale)} game(s) not in this evaluation, from an "
+              f"earlier run (e.g. {stale[0]}); delete them, or pass another --out, before scoring or "
+              "submitting the folder", file=sys.stderr)
 
 
 def _rank() -> int:
