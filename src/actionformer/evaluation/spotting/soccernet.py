@@ -150,6 +150,8 @@ def read_predictions(root: str, classes: Sequence[str],
                 half, score = int(pred["half"]), float(pred["confidence"])
             except (TypeError, ValueError):
                 raise EvaluationInputError(f"{where}: 'half' must be 1 or 2 and 'confidence' a number") from None
+            if not np.isfinite(score):
+                raise EvaluationInputError(f"{where}: 'confidence' must be a finite number, got {pred['confidence']!r}")
             if half not in rows:
                 bad_halves += 1
                 continue
