@@ -98,3 +98,9 @@ def test_check_data_reads_every_half_and_reports_an_unknown_label(soccernet_root
     label = next(p for p in report.errors if p.field == "label")  # the labels file, and what to do
     assert label.file == str(soccernet_root / "league/2015/game_a" / "Labels-v2.json")
     assert "'Penalty'" in label.message and "dataset.class_names" in label.message
+
+
+def test_a_class_listed_twice_is_an_error_naming_it(soccernet_root):
+    """It collapsed silently: 'num_classes 1 != 2' and the other class 'not in the class list'."""
+    with pytest.raises(DataError, match="dataset.class_names.*'Goal' is listed more than once"):
+        make_dataset("soccernet", False, ["train"], **_kwargs(soccernet_root, class_names=["Goal", "Goal"]))

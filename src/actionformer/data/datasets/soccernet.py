@@ -144,7 +144,10 @@ class SoccerNetDataset(ActionDataset):
         return entry
 
     def _build_label_dict(self, db: AnnotationDB) -> Tuple[Dict[str, int], List[Problem]]:
-        return {name: i for i, name in enumerate(self.class_names)}, []
+        twice = sorted({name for name in self.class_names if self.class_names.count(name) > 1})
+        problems = [Problem(ERROR, "dataset.class_names", f"class {name!r} is listed more than once: each "
+                            "class once, in label-id order") for name in twice]
+        return {name: i for i, name in enumerate(self.class_names)}, problems
 
     def _check_segments(self, rec: VideoRecord) -> List[Problem]:
         """The shared checks, naming the half's ``Labels-v2.json`` (not the root) and, for a label
