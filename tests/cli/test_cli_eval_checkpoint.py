@@ -92,3 +92,11 @@ def test_soccernet_layout_warns_of_an_earlier_runs_games(tmp_path, capsys):
     _write_soccernet_layout({"dataset_name": "soccernet"}, halves("l/s/test_game"), {0: "a"}, out, "auto")
     err = capsys.readouterr().err
     assert "1 game(s) not in this evaluation" in err and "l/s/valid_game" in err
+
+
+def test_an_unwritable_out_is_a_usage_error(run_cli, tiny_config, trained_run, tmp_path):
+    """--out whose folder is a file: exit 2 and one line (was a traceback)."""
+    (tmp_path / "file").write_text("")
+    code, _, stderr = run_cli("eval", tiny_config, trained_run, "--save-only", "--out", tmp_path / "file" / "d.json")
+    assert code == 2 and "Traceback" not in stderr and "cannot write" in stderr and "--out" in stderr
+

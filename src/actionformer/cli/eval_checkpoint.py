@@ -167,14 +167,17 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
         detections = fuse(detections, cfg["test_cfg"]["ext_score_file"])
     out = Path(args.out) if args.out else default_output(ckpt)
     names = label_names(val_set)
-    write_results(detections, out, [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)] or None)
-    print(f"=> detections of {len(detections)} videos written to {out}")
     from actionformer.evaluation import EvaluationInputError
 
     try:
+        write_results(detections, out, [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)] or None)
+        print(f"=> detections of {len(detections)} videos written to {out}")
         _write_soccernet_layout(cfg, detections, names, out, getattr(args, "format", "auto"))
     except EvaluationInputError as exc:  # --format soccernet on videos that are not '<game>/<half>'
         print(f"error: --format soccernet: {exc}; use --format json for this dataset", file=sys.stderr)
+        return 2
+    except OSError as exc:  # --out in a folder that cannot be written, or its _soccernet folder a file
+        print(f"error: cannot write the predictions of --out {out}: {exc}; choose another --out", file=sys.stderr)
         return 2
     if args.save_only:
         return 0
