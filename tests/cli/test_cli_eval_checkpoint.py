@@ -59,3 +59,44 @@ def test_threads_flag_sets_torchs_thread_count(run_cli, tiny_config, trained_run
     assert code == 2 and "--threads 0" in err
     code, out, _ = run_cli("eval", tiny_config, trained_run, "--threads", "2", "--out", tmp_path / "d.json")
     assert code == 0 and "Average mAP" in out and torch.get_num_threads() == 2
+
+
+def test_format_soccernet_on_videos_that_are_not_halves_is_a_usage_error(run_cli, tiny_config, trained_run,
+                                                                        tmp_path, monkeypatch):
+    """--format soccernet on a dataset whose video ids are not '<game>/<half>': exit 2, one line."""
+    from actionformer.engine import loops
+
+    def points(*args, **kwargs):  # the tiny run's segments as a spotting model's points
+        return [{"video_id": d["video_id"], "times": [1.0], "scores": [0.5], "labels": [0]}
+                for d in real_predict(*args, **kwargs)]
+
+    real_predict = loops.predict
+    monkeypatch.setattr(loops, "predict", points)
+    code, _, stderr = run_cli("eval", tiny_config, trained_run, "--format", "soccernet", "--save-only",
+                              "--out", tmp_path / "d.json")
+    assert code == 2 and "Traceback" not in stderr
+    assert "is not a SoccerNet half" in stderr and "--format json" in stderr
+
+
+def test_soccernet_layout_warns_of_an_earlier_runs_games(tmp_path, capsys):
+    """Re-evaluating on another split: the games of the earlier run left in <name>_soccernet/ are named."""
+    from actionformer.cli.eval_checkpoint import _write_soccernet_layout
+
+    def halves(game):
+        return [{"video_id": f"{game}/{h}", "times": [1.0], "scores": [0.5], "labels": [0]} for h in (1, 2)]
+
+    out = tmp_path / "model_best_detections.json"
+    _write_soccernet_layout({"dataset_name": "soccernet"}, halves("l/s/valid_game"), {0: "a"}, out, "auto")
+    _write_soccernet_layout({"dataset_name": "soccernet"}, halves("l/s/valid_game"), {0: "a"}, out, "auto")
+    assert "warning" not in capsys.readouterr().err  # the same games again: nothing stale
+    _write_soccernet_layout({"dataset_name": "soccernet"}, halves("l/s/test_game"), {0: "a"}, out, "auto")
+    err = capsys.readouterr().err
+    assert "1 game(s) not in this evaluation" in err and "l/s/valid_game" in err
+
+
+def test_an_unwritable_out_is_a_usage_error(run_cli, tiny_config, trained_run, tmp_path):
+    """--out whose folder is a file: exit 2 and one line (was a traceback)."""
+    (tmp_path / "file").write_text("")
+    code, _, stderr = run_cli("eval", tiny_config, trained_run, "--save-only", "--out", tmp_path / "file" / "d.json")
+    assert code == 2 and "Traceback" not in stderr and "cannot write" in stderr and "--out" in stderr
+

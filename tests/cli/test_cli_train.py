@@ -108,3 +108,11 @@ def test_threads_flag_sets_torchs_thread_count_and_rejects_zero(run_cli, tiny_co
     assert code == 2 and "--threads 0" in err
     code, _, _ = run_cli("train", tiny_config, "--output", "t2", "--threads", "2", *ONE_EPOCH)
     assert code == 0 and torch.get_num_threads() == 2
+
+
+def test_a_training_split_without_videos_is_a_data_error(run_cli, tiny_config):
+    """train_split naming no subset of the data: exit 1, one message (was a traceback)."""
+    code, out, err = run_cli("train", tiny_config, "--output", "nosplit", *ONE_EPOCH, "train_split=[nosuch]")
+    assert code == 1 and "Traceback" not in out + err
+    assert "the training split [nosuch] has no video" in out + err
+    assert not (tiny_config.parent / "ckpt" / "tiny_nosplit").exists()

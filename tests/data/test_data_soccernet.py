@@ -76,6 +76,9 @@ def test_layout_errors_name_the_file_and_the_key(soccernet_root):
         make_dataset("soccernet", False, ["valid"], **_kwargs(soccernet_root))
     with pytest.raises(DataError, match="dataset.root"):
         make_dataset("soccernet", False, ["train"], **_kwargs(soccernet_root / "elsewhere"))
+    (soccernet_root / "empty.txt").write_text("\n# no game yet\n")
+    with pytest.raises(DataError, match="empty.txt.*names no game"):
+        make_dataset("soccernet", False, ["train"], **_kwargs(soccernet_root, split_files={"train": "empty.txt"}))
     (soccernet_root / "bad.txt").write_text("league/nowhere\n")
     with pytest.raises(DataError, match="not found"):
         make_dataset("soccernet", False, ["bad"], **_kwargs(soccernet_root, split_files={"bad": "bad.txt"}))
@@ -92,3 +95,12 @@ def test_check_data_reads_every_half_and_reports_an_unknown_label(soccernet_root
     report = check_dataset("soccernet", _kwargs(soccernet_root), {"train": ["train"]})
     messages = [(p.field, p.video_id) for p in report.errors]
     assert ("label", "league/2015/game_a/2") in messages and ("features", "league/2015/game_a/2") in messages
+    label = next(p for p in report.errors if p.field == "label")  # the labels file, and what to do
+    assert label.file == str(soccernet_root / "league/2015/game_a" / "Labels-v2.json")
+    assert "'Penalty'" in label.message and "dataset.class_names" in label.message
+
+
+def test_a_class_listed_twice_is_an_error_naming_it(soccernet_root):
+    """It collapsed silently: 'num_classes 1 != 2' and the other class 'not in the class list'."""
+    with pytest.raises(DataError, match="dataset.class_names.*'Goal' is listed more than once"):
+        make_dataset("soccernet", False, ["train"], **_kwargs(soccernet_root, class_names=["Goal", "Goal"]))

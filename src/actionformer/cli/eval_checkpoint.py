@@ -16,6 +16,7 @@ Runs under torchrun too: the videos are split across processes and gathered.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence
@@ -166,9 +167,18 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
         detections = fuse(detections, cfg["test_cfg"]["ext_score_file"])
     out = Path(args.out) if args.out else default_output(ckpt)
     names = label_names(val_set)
-    write_results(detections, out, [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)] or None)
-    print(f"=> detections of {len(detections)} videos written to {out}")
-    _write_soccernet_layout(cfg, detections, names, out, getattr(args, "format", "auto"))
+    from actionformer.evaluation import EvaluationInputError
+
+    try:
+        write_results(detections, out, [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)] or None)
+        print(f"=> detections of {len(detections)} videos written to {out}")
+        _write_soccernet_layout(cfg, detections, names, out, getattr(args, "format", "auto"))
+    except EvaluationInputError as exc:  # --format soccernet on videos that are not '<game>/<half>'
+        print(f"error: --format soccernet: {exc}; use --format json for this dataset", file=sys.stderr)
+        return 2
+    except OSError as exc:  # --out in a folder that cannot be written, or its _soccernet folder a file
+        print(f"error: cannot write the predictions of --out {out}: {exc}; choose another --out", file=sys.stderr)
+        return 2
     if args.save_only:
         return 0
     evaluator = build_evaluator(cfg, val_set, cfg["val_split"])
@@ -206,8 +216,16 @@ def _write_soccernet_layout(cfg: Dict[str, Any], detections: Any, names: Dict[in
 
     root = soccernet_output(out)
     classes = [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)]
-    write_soccernet_predictions(root, detections, classes, overwrite=True)
+    from actionformer.evaluation.spotting.soccernet import PREDICTION_FILE, find_games
+
+    before = set(find_games(str(root), PREDICTION_FILE)) if root.is_dir() else set()
+    written = write_soccernet_predictions(root, detections, classes, overwrite=True)
     print(f"=> SoccerNet results (<game>/results_spotting.json) written under {root}")
+    stale = sorted(before - {os.path.relpath(os.path.dirname(p), root).replace(os.sep, "/") for p in written})
+    if stale:  # an earlier eval's games (another split): they would be read, or submitted, with these
+        print(f"warning: {root} also holds results of {len(stale)} game(s) not in this evaluation, from an "
+              f"earlier run (e.g. {stale[0]}); delete them, or pass another --out, before scoring or "
+              "submitting the folder", file=sys.stderr)
 
 
 def _rank() -> int:

@@ -111,11 +111,19 @@ class Trainer:
                                               self.world_size, opts.pin_memory and device.type == "cuda")
         self.val_loader = make_val_loader(val_dataset, self.rank, self.world_size) if val_dataset is not None else None
         self.iters_per_epoch = len(self.train_loader) // opts.accum_steps
-        if self.iters_per_epoch < 1:
-            raise ValueError(
-                f"the training set has {len(train_dataset)} videos: too few for one global batch of "
-                f"{global_batch} (loader.batch_size); lower it"
-            )
+        if self.iters_per_epoch < 1:  # a DataError (a ValueError): the CLI prints it and exits 1
+            from actionformer.data import DataError
+            from actionformer.data.report import ERROR, Problem
+
+            split = ", ".join(str(s) for s in cfg.get("train_split") or [])
+            if len(train_dataset) == 0:
+                problem = Problem(ERROR, "train_split", f"the training split [{split}] has no video: check "
+                                  "train_split and the subsets (or game lists) of the data")
+            else:
+                problem = Problem(ERROR, "loader.batch_size", f"the training split [{split}] has "
+                                  f"{len(train_dataset)} videos: too few for one global batch of {global_batch} "
+                                  "(loader.batch_size); lower it")
+            raise DataError([problem], header="cannot train")
         model.to(device)
         self.model_ema = ModelEma(model, decay=opts.ema_decay, warmup=opts.ema_warmup)
         self.optimizer = make_optimizer(model, cfg.get("opt") or {})

@@ -60,3 +60,59 @@ def test_config_of_a_spotting_model_sets_task_and_eval_cfg(run_cli, tmp_path, mo
     loose = case["reference"]["loose"]["a_mAP"]
     assert stdout.strip().splitlines()[-1] == f"Average mAP: {loose * 100:.2f} (%) [loose a-mAP]"
     assert "2 steps per second" in stderr  # default_fps / feat_stride of the config
+
+
+def test_config_class_names_set_the_classes_of_a_soccernet_folder(run_cli, tmp_path):
+    """A soccernet config with dataset.class_names (a synthetic-class folder) needs no --classes."""
+    import yaml
+
+    labels = tmp_path / "labels" / "l" / "s" / "g"
+    labels.mkdir(parents=True)
+    (labels / "Labels-v2.json").write_text(json.dumps({"annotations": [
+        {"gameTime": "1 - 00:10", "label": "Event01", "position": "10000", "visibility": "visible"},
+        {"gameTime": "2 - 00:20", "label": "Event00", "position": "20000", "visibility": "visible"}]}))
+    preds = tmp_path / "preds" / "l" / "s" / "g"
+    preds.mkdir(parents=True)
+    (preds / "results_spotting.json").write_text(json.dumps({"predictions": [
+        {"gameTime": "1 - 00:10", "label": "Event01", "position": "10000", "half": 1, "confidence": 0.9},
+        {"gameTime": "2 - 00:20", "label": "Event00", "position": "20000", "half": 2, "confidence": 0.8}]}))
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump({
+        "dataset_name": "soccernet", "model_name": "SnapFormer", "output_folder": str(tmp_path),
+        "dataset": {"root": str(tmp_path / "labels"), "split_files": {"valid": "v.txt"},
+                    "class_names": ["Event00", "Event01"], "num_classes": 2}}))
+    code, stdout, stderr = run_cli("evaluate", tmp_path / "labels", tmp_path / "preds", "--config", config)
+    assert code == 0, stderr
+    assert stdout.strip().splitlines()[-1] == "Average mAP: 100.00 (%) [tight a-mAP]"
+
+
+def test_split_on_a_soccernet_folder_keeps_the_games_of_the_configs_game_lists(run_cli, tmp_path):
+    """--split was ignored on a labels folder (every game scored); now the config's game list picks them."""
+    import yaml
+
+    for game, label in (("l/s/train_game", "Event00"), ("l/s/valid_game", "Event01")):
+        labels = tmp_path / "labels" / game
+        labels.mkdir(parents=True)
+        (labels / "Labels-v2.json").write_text(json.dumps({"annotations": [
+            {"gameTime": "1 - 00:10", "label": label, "position": "10000", "visibility": "visible"}]}))
+    preds = tmp_path / "preds" / "l" / "s" / "valid_game"
+    preds.mkdir(parents=True)
+    (preds / "results_spotting.json").write_text(json.dumps({"predictions": [
+        {"gameTime": "1 - 00:10", "label": "Event01", "position": "10000", "half": 1, "confidence": 0.9}]}))
+    (tmp_path / "labels" / "valid.txt").write_text("l/s/valid_game\n")
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump({
+        "dataset_name": "soccernet", "model_name": "SnapFormer", "output_folder": str(tmp_path),
+        "dataset": {"root": str(tmp_path / "labels"), "split_files": {"valid": "valid.txt"},
+                    "class_names": ["Event01"], "num_classes": 1}}))
+    code, stdout, stderr = run_cli("evaluate", tmp_path / "labels", tmp_path / "preds", "--config", config,
+                                   "--split", "valid")
+    assert code == 0, stderr
+    assert "on 2 videos" in stdout  # the valid game's two halves, not the train game's
+    assert stdout.strip().splitlines()[-1] == "Average mAP: 100.00 (%) [tight a-mAP]"
+    code, _, stderr = run_cli("evaluate", tmp_path / "labels", tmp_path / "preds", "--config", config,
+                              "--split", "test")
+    assert code == 2 and "has no such subset" in stderr
+    code, _, stderr = run_cli("evaluate", "--task", "spotting", tmp_path / "labels", tmp_path / "preds",
+                              "--split", "valid")
+    assert code == 2 and "needs --config with dataset.split_files" in stderr

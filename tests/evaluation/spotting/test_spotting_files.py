@@ -47,7 +47,7 @@ def test_soccernet_files_per_game_and_no_silent_overwrite(tmp_path):
     paths = write_soccernet_predictions(tmp_path, detections, SOCCERNET_V2_CLASSES)
     assert paths == [str(tmp_path / "epl" / "2016" / "g1" / "results_spotting.json")]
     content = json.loads((tmp_path / "epl/2016/g1/results_spotting.json").read_text())
-    assert content["predictions"][1] == {"gameTime": "1 - 01:05", "label": "Goal", "position": 65432, "half": 1,
+    assert content["predictions"][1] == {"gameTime": "1 - 01:05", "label": "Goal", "position": "65432", "half": 1,
                                          "confidence": 0.75}
     assert content["predictions"][0]["gameTime"] == "2 - 50:00"
     with pytest.raises(FileExistsError, match="overwrite"):
@@ -101,3 +101,24 @@ def test_bad_point_files_are_refused_clearly(tmp_path):
     (tmp_path / "empty_dir").mkdir()
     with pytest.raises(EvaluationInputError, match="no 'results_spotting.json'"):
         load_spotting_predictions(tmp_path / "empty_dir", ["a"])
+
+
+def test_nan_times_and_scores_are_refused_naming_the_file_and_prediction(tmp_path):
+    """They reached the evaluator as 'detections, video ...', without the file's name."""
+    preds = tmp_path / "p.json"
+    preds.write_text('{"results": {"v": [{"time": NaN, "label": "a", "score": 0.5}]}}')
+    with pytest.raises(EvaluationInputError, match=r"p\.json, video 'v', prediction 0: the time must be finite"):
+        load_spotting_predictions(preds, ["a"])
+    preds.write_text('{"results": {"v": [{"time": 1.0, "label": "a", "score": Infinity}]}}')
+    with pytest.raises(EvaluationInputError, match=r"p\.json, video 'v', prediction 0: 'score' must be a finite"):
+        load_spotting_predictions(preds, ["a"])
+    gt = tmp_path / "gt.json"
+    gt.write_text('{"database": {"v": {"annotations": [{"segment": [NaN, 2], "label": "a"}]}}}')
+    with pytest.raises(EvaluationInputError, match=r"gt\.json, video 'v', annotation 0: the time must be finite"):
+        load_spotting_ground_truth(gt)
+    results = tmp_path / "sn" / "g" / "results_spotting.json"
+    results.parent.mkdir(parents=True)
+    results.write_text('{"predictions": [{"gameTime": "1 - 00:01", "label": "a", "position": "1000", "half": 1, '
+                       '"confidence": NaN}]}')
+    with pytest.raises(EvaluationInputError, match=r"results_spotting\.json, prediction 0: 'confidence' must be"):
+        load_spotting_predictions(tmp_path / "sn", ["a"])

@@ -116,3 +116,24 @@ def test_ddp_rank_gradients_average_to_the_single_process_gradient(tiny_config, 
     ranks = [gradients(copy.deepcopy(model), half) for half in (videos[:2], videos[2:])]
     for name, grad in expected.items():
         torch.testing.assert_close((ranks[0][name] + ranks[1][name]) / 2, grad, rtol=1e-4, atol=1e-6)
+
+
+def test_times_follow_each_videos_fps_and_bf16_inference_matches(tiny_config, make_video):
+    """Same features at 30 and 15 fps in one batch: the second's times are twice the first's
+    (feature centres (g * stride + frames / 2) / fps); under bf16 autocast inference still
+    gives float32 seconds within a step of float32's."""
+    model = _model(tiny_config).eval()
+    model.test_cfg["nms_window"] = 0.0  # a window in seconds would keep different peaks at 15 and 30 fps
+    a = _point_video(make_video, 64, seed=8)
+    a["duration"] = 1e4  # no clipping
+    b = dict(a, video_id="slow", fps=15.0)
+    ra, rb = model([a, b])
+    assert ra["times"].numel() > 0 and torch.equal(ra["labels"], rb["labels"])
+    assert torch.allclose(rb["times"], 2 * ra["times"], atol=1e-4)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        (low,) = model([a])
+    assert low["times"].dtype == torch.float32 and low["scores"].dtype == torch.float32
+    assert ((low["scores"] >= 0) & (low["scores"] <= 1)).all()
+    step = 4 / 30.0
+    best = ra["times"][0]
+    assert (low["times"] - best).abs().min() <= step

@@ -17,6 +17,7 @@ feature ``i`` sits at ``i / fps`` seconds, SoccerNet's own convention.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections import OrderedDict
@@ -143,7 +144,22 @@ class SoccerNetDataset(ActionDataset):
         return entry
 
     def _build_label_dict(self, db: AnnotationDB) -> Tuple[Dict[str, int], List[Problem]]:
-        return {name: i for i, name in enumerate(self.class_names)}, []
+        twice = sorted({name for name in self.class_names if self.class_names.count(name) > 1})
+        problems = [Problem(ERROR, "dataset.class_names", f"class {name!r} is listed more than once: each "
+                            "class once, in label-id order") for name in twice]
+        return {name: i for i, name in enumerate(self.class_names)}, problems
+
+    def _check_segments(self, rec: VideoRecord) -> List[Problem]:
+        """The shared checks, naming the half's ``Labels-v2.json`` (not the root) and, for a label
+        not among the classes, what to do."""
+        labels_file = os.path.join(self.root, rec.video_id.rpartition("/")[0], LABELS_FILE)
+        out = []
+        for problem in super()._check_segments(rec):
+            message = problem.message
+            if problem.field == "label" and message.endswith("is not in the class list"):
+                message += " (dataset.class_names, or SoccerNet-v2's 17 when unset): add it there or fix the label"
+            out.append(dataclasses.replace(problem, message=message, file=labels_file))
+        return out
 
     # -- reading the layout -------------------------------------------------------------------
     def _games_per_subset(self, problems: List[Problem]) -> Dict[str, List[str]]:
@@ -165,6 +181,9 @@ class SoccerNetDataset(ActionDataset):
                                         f"{exc.strerror or exc}", file=path))
                 continue
             out[subset] = [g for g in lines if g and not g.startswith("#")]
+            if not out[subset]:
+                problems.append(Problem(ERROR, f"dataset.split_files.{subset}", "the game list names no game: "
+                                        "list game folders relative to dataset.root, one per line", file=path))
         return out
 
     def _game_records(self, game: str, subset: str, problems: List[Problem]) -> List[VideoRecord]:

@@ -1,14 +1,16 @@
 """``actionformer evaluate --task spotting GT PRED``: its options and the scoring of two files/folders.
 
 The options share the parser with the other tasks' options (``--split`` and ``--per-class`` are
-the detection group's, read here too). An option left unset takes the value of ``--config``'s
+the detection group's, read here too; on a SoccerNet labels folder ``--split`` keeps the games of
+``--config``'s ``dataset.split_files``). An option left unset takes the value of ``--config``'s
 ``eval_cfg``, else the key's default.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, Dict
+import os
+from typing import Any, Dict, List, Sequence, Set
 
 from ..errors import EvaluationInputError
 
@@ -27,8 +29,9 @@ def add_spotting_file_arguments(group: Any) -> None:
                        help="steps per second for --tolerance-unit steps (default: the config's feature "
                             "rate, else --framerate)")
     group.add_argument("--classes", nargs="+", default=None, metavar="NAME",
-                       help="class names in label-id order (default: SoccerNet-v2's 17 for a SoccerNet "
-                            "folder, else the ground truth's labels by label_id, else by name)")
+                       help="class names in label-id order (default: --config's dataset.class_names, else "
+                            "SoccerNet-v2's 17 for a SoccerNet folder, else the ground truth's labels by "
+                            "label_id, else by name)")
 
 
 def _options(args: argparse.Namespace) -> Dict[str, Any]:
@@ -51,14 +54,63 @@ def _options(args: argparse.Namespace) -> Dict[str, Any]:
     return options
 
 
+def _classes(args: argparse.Namespace) -> Any:
+    """--classes, else --config's ``dataset.class_names`` (a soccernet config's classes), else None."""
+    if args.classes is not None:
+        return args.classes
+    cfg = getattr(args, "loaded_config", None)
+    names = ((cfg or {}).get("dataset") or {}).get("class_names")
+    return list(names) if names else None
+
+
+def _split_games(args: argparse.Namespace, split: Sequence[str]) -> Set[str]:
+    """The games of ``split``'s subsets, from --config's ``dataset.split_files`` (read as the
+    soccernet dataset reads them: relative paths from ``dataset.root``, else from GT)."""
+    cfg = getattr(args, "loaded_config", None) or {}
+    dataset = cfg.get("dataset") or {}
+    split_files = dataset.get("split_files")
+    if not split_files:
+        raise ValueError("--split on a SoccerNet labels folder needs --config with dataset.split_files (the "
+                         "game list of each subset)")
+    by_name = {str(name).lower(): name for name in split_files}
+    root = dataset.get("root") or args.ground_truth
+    games: Set[str] = set()
+    for subset in split:
+        if subset.lower() not in by_name:
+            raise ValueError(f"--split {subset}: the config's dataset.split_files has no such subset "
+                             f"(it has {sorted(split_files)})")
+        path = split_files[by_name[subset.lower()]]
+        path = path if os.path.isabs(path) else os.path.join(root, path)
+        try:
+            with open(path, "r", encoding="utf-8") as fid:
+                lines: List[str] = [line.strip().strip("/") for line in fid.read().splitlines()]
+        except OSError as exc:
+            raise EvaluationInputError(f"{path}: cannot read the game list of subset {subset!r} "
+                                       f"(dataset.split_files): {exc.strerror or exc}") from None
+        games.update(g for g in lines if g and not g.startswith("#"))
+    return games
+
+
+def _keep_split(ground_truth: Dict[str, Any], args: argparse.Namespace, split: Sequence[str]) -> None:
+    """A SoccerNet labels folder holds every subset's games: keep those of --split."""
+    games = _split_games(args, split)
+    videos = {v: e for v, e in ground_truth["videos"].items() if v.rpartition("/")[0] in games}
+    if not videos:
+        raise EvaluationInputError(f"{args.ground_truth}: none of the {len(games)} game(s) of --split "
+                                   f"{' '.join(split)} has a Labels-v2.json there")
+    ground_truth["videos"] = videos
+
+
 def score_spotting_files(evaluator_cls: Any, args: argparse.Namespace) -> Any:
     """Score ``args.predictions`` (our json or a SoccerNet folder) against ``args.ground_truth``."""
     from ..evaluators import FileScore
     from .files import load_spotting_ground_truth, load_spotting_predictions
 
     options = _options(args)
-    ground_truth = load_spotting_ground_truth(args.ground_truth, classes=args.classes,
+    ground_truth = load_spotting_ground_truth(args.ground_truth, classes=_classes(args),
                                               split=getattr(args, "split", None))
+    if getattr(args, "split", None) and os.path.isdir(args.ground_truth):
+        _keep_split(ground_truth, args, args.split)
     detections = load_spotting_predictions(args.predictions, ground_truth["classes"])
     if not any(len(d["scores"]) for d in detections):
         raise EvaluationInputError(f"{args.predictions}: holds no predictions of the ground truth's classes "

@@ -35,11 +35,15 @@ def _event_time(ann: Mapping[str, Any], where: str) -> float:
     """``time``, else the centre of ``segment`` (the seed's point data has start = end)."""
     try:
         if "time" in ann:
-            return float(ann["time"])
-        start, end = ann["segment"]
-        return (float(start) + float(end)) / 2
+            time = float(ann["time"])
+        else:
+            start, end = ann["segment"]
+            time = (float(start) + float(end)) / 2
     except (KeyError, TypeError, ValueError):
         raise EvaluationInputError(f"{where}: needs 'time' (seconds) or 'segment' [start, end]") from None
+    if not np.isfinite(time):
+        raise EvaluationInputError(f"{where}: the time must be finite (seconds), got {time}")
+    return time
 
 
 def _classes_of(database: Mapping[str, Any]) -> List[str]:
@@ -115,6 +119,8 @@ def point_predictions(data: Any, source: str, classes: Sequence[str]) -> LoadedP
                 scores.append(float(pred["score"]))
             except (TypeError, ValueError):
                 raise EvaluationInputError(f"{where}: 'score' must be a number, got {pred['score']!r}") from None
+            if not np.isfinite(scores[-1]):
+                raise EvaluationInputError(f"{where}: 'score' must be a finite number, got {pred['score']!r}")
         detections.append({"video_id": str(vid), "times": np.array(times, dtype=np.float64),
                            "labels": np.array(labels, dtype=np.int64), "scores": np.array(scores, dtype=np.float64)})
     warnings = [f"{unknown} prediction(s) with a label not among the classes were ignored"] if unknown else []

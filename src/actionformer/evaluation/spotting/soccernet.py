@@ -150,6 +150,8 @@ def read_predictions(root: str, classes: Sequence[str],
                 half, score = int(pred["half"]), float(pred["confidence"])
             except (TypeError, ValueError):
                 raise EvaluationInputError(f"{where}: 'half' must be 1 or 2 and 'confidence' a number") from None
+            if not np.isfinite(score):
+                raise EvaluationInputError(f"{where}: 'confidence' must be a finite number, got {pred['confidence']!r}")
             if half not in rows:
                 bad_halves += 1
                 continue
@@ -172,7 +174,8 @@ def _game_clock(ms: int) -> str:
 
 def soccernet_files(detections: Sequence[Mapping[str, Any]], classes: Sequence[str]) -> Dict[str, Dict[str, Any]]:
     """``{game: results_spotting.json content}``; each game's predictions by ascending confidence, so
-    that SoccerNet's evaluator, which keeps the last prediction written on a frame, keeps the best."""
+    that SoccerNet's evaluator, which keeps the last prediction written on a frame, keeps the best.
+    ``position`` is a string of milliseconds, as in SoccerNet's own files."""
     from .events import as_numpy
 
     games: Dict[str, List[Tuple[int, int, int, float]]] = {}
@@ -187,7 +190,7 @@ def soccernet_files(detections: Sequence[Mapping[str, Any]], classes: Sequence[s
     for game, rows in games.items():
         rows.sort(key=lambda row: row[3])  # stable: equal scores keep their order
         out[game] = {"UrlLocal": game, "predictions": [
-            {"gameTime": f"{half} - {_game_clock(ms)}", "label": classes[label], "position": ms, "half": half,
+            {"gameTime": f"{half} - {_game_clock(ms)}", "label": classes[label], "position": str(ms), "half": half,
              "confidence": score} for half, ms, label, score in rows]}
     return out
 
