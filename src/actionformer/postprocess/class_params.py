@@ -57,6 +57,16 @@ def class_id_problems(test_cfg: Mapping[str, Any], num_classes: int) -> list:
     return problems
 
 
+def named_classes(test_cfg: Mapping[str, Any]) -> Dict[str, list]:
+    """{key: [class names]} of the class tables of ``test_cfg`` that name classes (not ids)."""
+    out = {}
+    for key in CLASS_TABLE_KEYS:
+        names = [c for c in (test_cfg.get(key) or {}) if isinstance(c, str)]
+        if names:
+            out[key] = names
+    return out
+
+
 def resolve_class_tables(test_cfg: Mapping[str, Any], label_ids: Mapping[str, int]) -> Dict[str, Any]:
     """A copy of ``test_cfg`` whose class tables hold class ids only: each class name becomes its
     id in ``label_ids`` (the dataset's label map). An unknown name is a ``ValueError`` naming the
