@@ -80,3 +80,10 @@ def test_detect_reaches_every_option_in_every_mode(method, multiclass):
         out = detect([points], [logits], [offsets], [mask], meta, {**cfg, **extra})
         changed = out["segments"].shape != base["segments"].shape or not torch.equal(out["scores"], base["scores"])
         assert changed, extra
+
+
+def test_an_option_of_both_nms_methods_names_both_when_neither_is_selected():
+    # before: "an option of the NMS method 'hard'", as if soft-NMS could not take it
+    problems = _problems({"test_cfg": {"nms_method": "none", "use_diou_nms": True}})
+    assert ("test_cfg.use_diou_nms: an option of the NMS method 'hard' or 'soft', which this config "
+            "does not select; select one or remove the key") in problems
