@@ -108,3 +108,11 @@ def test_threads_flag_sets_torchs_thread_count_and_rejects_zero(run_cli, tiny_co
     assert code == 2 and "--threads 0" in err
     code, _, _ = run_cli("train", tiny_config, "--output", "t2", "--threads", "2", *ONE_EPOCH)
     assert code == 0 and torch.get_num_threads() == 2
+
+
+def test_an_unknown_class_name_in_test_cfg_is_a_usage_error_without_a_folder(run_cli, tiny_config):
+    # before: a ConfigurationError traceback from build_model (constraints naming an unknown class)
+    code, out, err = run_cli("train", tiny_config, "--output", "badclass", *ONE_EPOCH,
+                             "test_cfg.constraints={classes: {Nope: {min_duration: 1}}}")
+    assert code == 2 and "unknown class 'Nope'" in err and "Traceback" not in out + err
+    assert not (tiny_config.parent / "ckpt" / "tiny_badclass").exists()
