@@ -27,3 +27,11 @@ def test_spotting_dataset_in_soccernet_layout_with_a_valid_config(tmp_path, run_
     # an earlier dataset is kept unless --overwrite
     code, _, stderr = run_cli("make-synthetic", out, "--task", "spotting", "--name", "mini")
     assert code == 2 and "--overwrite" in stderr
+
+
+def test_detection_only_options_are_refused_not_ignored(tmp_path, run_cli):
+    # before: --boundary-noise / --overlap were silently ignored and clean data written
+    for flag in ("--boundary-noise", "--overlap"):
+        out = tmp_path / flag.strip("-")
+        code, _, stderr = run_cli("make-synthetic", out, "--task", "spotting", "--games", 2, flag, 0.2)
+        assert code == 2 and f"{flag} applies to detection data" in stderr and not out.exists()

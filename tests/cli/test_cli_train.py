@@ -116,3 +116,11 @@ def test_a_training_split_without_videos_is_a_data_error(run_cli, tiny_config):
     assert code == 1 and "Traceback" not in out + err
     assert "the training split [nosuch] has no video" in out + err
     assert not (tiny_config.parent / "ckpt" / "tiny_nosplit").exists()
+
+
+def test_an_unknown_class_name_in_test_cfg_is_a_usage_error_without_a_folder(run_cli, tiny_config):
+    # before: a ConfigurationError traceback from build_model (constraints naming an unknown class)
+    code, out, err = run_cli("train", tiny_config, "--output", "badclass", *ONE_EPOCH,
+                             "test_cfg.constraints={classes: {Nope: {min_duration: 1}}}")
+    assert code == 2 and "unknown class 'Nope'" in err and "Traceback" not in out + err
+    assert not (tiny_config.parent / "ckpt" / "tiny_badclass").exists()

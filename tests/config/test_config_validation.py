@@ -451,3 +451,14 @@ def test_custom_imports_given_as_a_string_is_refused_before_importing(tmp_path, 
     with pytest.raises(ConfigurationError, match="custom_imports: expected list"):
         config_from_dict({"custom_imports": "plugin_not_to_run"})
     assert "plugin_not_to_run" not in sys.modules
+
+
+def test_one_layer_heads_need_the_neck_width():
+    # before: accepted, then a ValueError traceback from the heads' first forward
+    assert only_problem("model.head_num_layers=1", "model.head_dim=32").startswith(
+        "model.head_dim: with model.head_num_layers 1 the heads' only convolution reads the neck's output, "
+        "so head_dim must equal model.fpn_dim (512), got 32")
+    assert only_problem("model.head_num_layers=1", "model.head_dim=32", "model_name=TBTFormer",
+                        "model.head_type=v2").startswith("model.head_dim: with model.head_num_layers 1")
+    validate_config(resolved("model.head_num_layers=1", "model.head_dim=32", "model.head_type=v2"))
+    validate_config(resolved("model.head_num_layers=1"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actionformer.config import config_from_dict
+from actionformer.config import ConfigurationError, config_from_dict
 from actionformer.data import DataError
 from actionformer.engine.build import build_model
 
@@ -28,3 +28,10 @@ def test_class_names_resolve_for_the_model_only():
 def test_an_unknown_class_name_is_a_data_error_naming_the_key():
     with pytest.raises(DataError, match=r"test_cfg.class_sigma: unknown class 'Diving'"):
         build_model(_cfg({"Diving": 0.3}), class_names=["Golf"])
+
+
+def test_class_names_without_the_datasets_names_are_a_config_error():
+    # before: the names reached batched_nms and failed there, mid-inference, with a traceback
+    with pytest.raises(ConfigurationError, match=r"test_cfg.class_sigma: class names \['Diving'\]"):
+        build_model(_cfg({"Diving": 0.3, 0: 0.9}), class_names=None)
+    assert build_model(_cfg({0: 0.9}), class_names=None).test_cfg["class_sigma"] == {0: 0.9}

@@ -123,3 +123,18 @@ def test_every_feature_format_and_hdf5_keys_are_videos(detector, tmp_path):
         assert torch.equal(result["scores"], direct["scores"])
     with pytest.raises(InferenceError, match="given twice"):
         detector.run([tmp_path / "a.npy", ("a", arrays["a"])])
+
+
+def test_class_names_of_the_nms_tables_resolve_with_the_given_names(infer_config, infer_checkpoint):
+    # the config's dataset has no annotation file: only class_names (infer --classes) know 'Wave'
+    detector = Detector.from_checkpoint(infer_config, infer_checkpoint, device="cpu", class_names=CLASSES,
+                                        overrides=["test_cfg.class_sigma={Wave: 0.3}"])
+    assert detector.model.test_cfg["class_sigma"] == {1: 0.3}
+    assert detector(np.ones((50, FEAT_DIM), dtype=np.float32), layout="TC") is not None
+
+
+def test_class_names_of_the_nms_tables_without_any_names_are_a_usage_error(infer_config, infer_checkpoint):
+    with pytest.raises(InferenceError, match=r"test_cfg.class_sigma: class names \['Wave'\].*--classes") as err:
+        Detector.from_checkpoint(infer_config, infer_checkpoint, device="cpu",
+                                 overrides=["test_cfg.class_sigma={Wave: 0.3}"])
+    assert err.value.code == 2

@@ -54,3 +54,11 @@ def test_not_a_checkpoint(tmp_path, model):
         load_checkpoint(listing)
     with pytest.raises(FileNotFoundError):
         load_checkpoint(tmp_path / "missing.pth.tar")
+
+
+@pytest.mark.parametrize("saved, built", [("v1", "v2"), ("v2", "v1")])
+def test_a_checkpoint_of_the_other_head_type_is_refused_naming_the_key(tmp_path, tiny_config, saved, built):
+    path = tmp_path / f"{saved}.pth.tar"
+    torch.save({"state_dict": make_meta_arch("LocPointTransformer", **tiny_config(), head_type=saved).state_dict()}, path)
+    with pytest.raises(CheckpointError, match=f"the checkpoint has {saved} heads.*set model.head_type: {saved}"):
+        load_checkpoint(path, make_meta_arch("LocPointTransformer", **tiny_config(), head_type=built))

@@ -80,3 +80,16 @@ def test_detect_reaches_every_option_in_every_mode(method, multiclass):
         out = detect([points], [logits], [offsets], [mask], meta, {**cfg, **extra})
         changed = out["segments"].shape != base["segments"].shape or not torch.equal(out["scores"], base["scores"])
         assert changed, extra
+
+
+def test_an_option_of_both_nms_methods_names_both_when_neither_is_selected():
+    # before: "an option of the NMS method 'hard'", as if soft-NMS could not take it
+    problems = _problems({"test_cfg": {"nms_method": "none", "use_diou_nms": True}})
+    assert ("test_cfg.use_diou_nms: an option of the NMS method 'hard' or 'soft', which this config "
+            "does not select; select one or remove the key") in problems
+
+
+def test_a_negative_class_id_is_reported_once():
+    # before: also "class ids [-1] are not < dataset.num_classes (5)"
+    problems = _problems({"dataset": {"num_classes": 5}, "test_cfg": {"class_sigma": {-1: 0.7}}})
+    assert len(problems) == 1 and "key -1 is neither a class id nor a class name" in problems[0]

@@ -74,6 +74,13 @@ def _run_spotting(args: argparse.Namespace, overrides: Optional[Dict[str, Any]])
         make_synthetic_spotting,
     )
 
+    # options of the detection data that spotting data has no use for: refused, not ignored
+    # (a benchmark asking for noisy boundaries must not silently get clean ones)
+    for flag, value in (("--boundary-noise", args.boundary_noise), ("--overlap", args.overlap)):
+        if value:
+            print(f"error: {flag} applies to detection data (segments) only; --task spotting writes point "
+                  "events: remove it", file=sys.stderr)
+            return 2
     out = Path(args.out)
     earlier = _earlier_spotting_dataset(out, args.name) if out.is_dir() else []
     if earlier and not args.overwrite:

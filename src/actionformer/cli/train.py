@@ -191,13 +191,15 @@ def _train(cfg: Dict[str, Any], args: argparse.Namespace, device: Any, validate:
     from actionformer.engine.logging import close_logger, setup_logger
     from actionformer.engine.run_folder import RunFolderError
 
+    from actionformer.config import ConfigurationError
+
     from .preflight import PreflightError, fail
 
     logger = setup_logger(None, is_main_process())  # console only: the folder does not exist yet
     try:
         plan = _plan_folder(cfg, args)
         trainer = _build_trainer(cfg, args, plan, device, validate, excluded)
-    except RunFolderError as exc:
+    except (RunFolderError, ConfigurationError) as exc:  # ConfigurationError: class names in test_cfg
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except PreflightError as exc:

@@ -201,6 +201,24 @@ def identity_neck_width(v: Values) -> List[str]:
 
 
 @rule
+def one_layer_heads_keep_the_neck_width(v: Values) -> List[str]:
+    """With ``head_num_layers: 1`` a v1-style head tower has no conv layer: its last conv (built
+    for ``head_dim`` inputs) reads the neck's ``fpn_dim`` channels directly, and crashed mid-run
+    when they differ. Only LocPointTransformer's v2 heads project the input to ``head_dim``
+    first; the other models' boundary / offset heads are v1-style towers whatever head_type."""
+    if v["model.head_num_layers"] != 1:
+        return []
+    head_dim, fpn_dim = v["model.head_dim"], v["model.fpn_dim"]
+    if head_dim == fpn_dim:
+        return []
+    if v["model.head_type"] == "v2" and v["model_name"] == "LocPointTransformer":
+        return []
+    return [f"model.head_dim: with model.head_num_layers 1 the heads' only convolution reads the neck's "
+            f"output, so head_dim must equal model.fpn_dim ({fpn_dim}), got {head_dim}; set head_dim to "
+            f"{fpn_dim} or head_num_layers to 2 or more"]
+
+
+@rule
 def empty_classes_exist(v: Values) -> List[str]:
     num_classes = v["dataset.num_classes"]
     bad = [c for c in v["train_cfg.head_empty_cls"] if c >= num_classes]

@@ -95,8 +95,10 @@ def _not_selected(path: str, value: Any) -> Optional[str]:
     if not owners:
         return None
     kind, name, key = owners[0]
-    refused = (f"an option of the {kind} '{name}', which this config does not select; select it "
-               f"or remove the key")
+    # every component of that kind declaring it (e.g. use_diou_nms: NMS methods 'soft' and 'hard')
+    names = [f"'{n}'" for k, n, _ in owners if k == kind]
+    refused = (f"an option of the {kind} {' or '.join(names)}, which this config does not select; "
+               f"select {'it' if len(names) == 1 else 'one'} or remove the key")
     if key.is_section and isinstance(value, dict):
         for child, child_value in value.items():
             reason = _not_selected(f"{path}.{child}", child_value)

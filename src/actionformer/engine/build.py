@@ -65,6 +65,17 @@ def build_model(cfg: Dict[str, Any], empty_label_ids: Optional[List[int]] = None
     resolve_constraint_classes(cfg, class_names)
     if empty_label_ids is not None:
         cfg["model"].setdefault("train_cfg", {})["head_empty_cls"] = list(empty_label_ids)
+    if class_names is None and isinstance(cfg["model"].get("test_cfg"), Mapping):
+        from actionformer.config import ConfigurationError
+        from actionformer.postprocess.class_params import named_classes
+
+        # without the dataset's names they would reach the NMS as names and fail mid-run
+        problems = [f"test_cfg.{key}: class names {names} need the dataset's class names, which are not "
+                    "known here (no dataset.class_list or dataset.json_file to read them from); give them "
+                    "(dataset.class_list, or actionformer infer --classes FILE) or write class ids instead"
+                    for key, names in named_classes(cfg["model"]["test_cfg"]).items()]
+        if problems:
+            raise ConfigurationError(problems)
     if class_names is not None and isinstance(cfg["model"].get("test_cfg"), Mapping):
         from actionformer.data import DataError
         from actionformer.data.report import ERROR, Problem

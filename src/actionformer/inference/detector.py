@@ -80,7 +80,7 @@ class Detector:
         dict) and load the checkpoint's weights (EMA ones when present and ``use_ema``)."""
         cfg = load_inference_config(config, overrides)
         resolved = resolve_device(device)
-        model = build_trained_model(cfg, checkpoint, resolved, use_ema=use_ema)
+        model = build_trained_model(cfg, checkpoint, resolved, use_ema=use_ema, class_names=kwargs.get("class_names"))
         return cls(model, cfg, device=resolved, **kwargs)
 
     # ------------------------------------------------------------------ one video

@@ -59,10 +59,11 @@ def checkpoint_file(checkpoint: PathLike) -> str:
     return str(found)
 
 
-def build_trained_model(cfg: Dict[str, Any], checkpoint: PathLike, device: torch.device, use_ema: bool = True
-                        ) -> torch.nn.Module:
+def build_trained_model(cfg: Dict[str, Any], checkpoint: PathLike, device: torch.device, use_ema: bool = True,
+                        class_names: Optional[Sequence[str]] = None) -> torch.nn.Module:
     """The config's model with the checkpoint's weights (EMA ones when present and ``use_ema``);
-    ``checkpoint``: a file or an experiment folder (see :func:`checkpoint_file`)."""
+    ``checkpoint``: a file or an experiment folder (see :func:`checkpoint_file`). ``class_names``
+    (default: from the config's dataset files) resolve class names in ``test_cfg``."""
     from actionformer.data import import_custom_modules
     from actionformer.engine.build import build_model
     from actionformer.modeling import load_checkpoint
@@ -73,7 +74,8 @@ def build_trained_model(cfg: Dict[str, Any], checkpoint: PathLike, device: torch
 
     import_custom_modules(cfg)
     try:  # class names in test_cfg (per-class NMS tables, constraints) need the dataset's names
-        model = build_model(cfg, class_names=class_names_from_config(cfg))
+        names = list(class_names) if class_names is not None else class_names_from_config(cfg)
+        model = build_model(cfg, class_names=names)
     except (ConfigurationError, DataError) as exc:
         raise InferenceError(str(exc), USAGE) from exc
     try:

@@ -54,11 +54,27 @@ def mismatch_report(path: str, missing: List[str], unexpected: List[str], mismat
     lines = [f"{path}: checkpoint does not match the model built from this config{first}; it was probably "
              "written for another config: use the config it was trained with (its experiment folder's "
              "config.yaml)"]
+    hint = _head_type_hint(missing, unexpected)
+    if hint:
+        lines.append(f"  {hint}")
     for title, items in (("shape mismatches", mismatched), ("missing keys", missing), ("unexpected keys", unexpected)):
         if items:
             shown = items[:5] + ([f"... and {len(items) - 5} more"] if len(items) > 5 else [])
             lines.append(f"  {title} ({len(items)}): " + ", ".join(shown))
     return "\n".join(lines)
+
+
+def _head_type_hint(missing: List[str], unexpected: List[str]) -> str:
+    """What to set when the only difference is the heads' v1 / v2 towers (``model.head_type``):
+    v2 heads add ``cls_head.proj.*`` / ``reg_head.proj.*``."""
+    def proj(keys: List[str]) -> bool:
+        return bool(keys) and all(k.split(".")[0] in ("cls_head", "reg_head") and ".proj." in k for k in keys)
+
+    if proj(missing) and not unexpected:
+        return "the checkpoint has v1 heads (no cls_head.proj / reg_head.proj): set model.head_type: v1"
+    if proj(unexpected) and not missing:
+        return "the checkpoint has v2 heads (cls_head.proj / reg_head.proj): set model.head_type: v2"
+    return ""
 
 
 def load_checkpoint(

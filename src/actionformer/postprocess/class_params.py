@@ -47,14 +47,25 @@ class ClassTable(ValueType):
 
 
 def class_id_problems(test_cfg: Mapping[str, Any], num_classes: int) -> list:
-    """Messages for class ids outside [0, num_classes) in the tables of ``test_cfg``."""
+    """Messages for class ids >= num_classes in the tables of ``test_cfg``."""
     problems = []
     for key in CLASS_TABLE_KEYS:
         table = test_cfg.get(key) or {}
-        bad = sorted(c for c in table if is_int(c) and not 0 <= c < num_classes)
+        # a negative id is the value type's error (ClassTable.check), reported there once
+        bad = sorted(c for c in table if is_int(c) and c >= num_classes)
         if bad:
             problems.append(f"test_cfg.{key}: class ids {bad} are not < dataset.num_classes ({num_classes})")
     return problems
+
+
+def named_classes(test_cfg: Mapping[str, Any]) -> Dict[str, list]:
+    """{key: [class names]} of the class tables of ``test_cfg`` that name classes (not ids)."""
+    out = {}
+    for key in CLASS_TABLE_KEYS:
+        names = [c for c in (test_cfg.get(key) or {}) if isinstance(c, str)]
+        if names:
+            out[key] = names
+    return out
 
 
 def resolve_class_tables(test_cfg: Mapping[str, Any], label_ids: Mapping[str, int]) -> Dict[str, Any]:
