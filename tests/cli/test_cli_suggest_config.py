@@ -28,9 +28,25 @@ def test_annotation_file_prints_table_histogram_and_writes_a_patch(tmp_path, cap
 
 
 def test_wrong_split_names_the_subsets(capsys):
-    assert main(["suggest-config", str(THUMOS), "--feat-stride", "4"]) == 1
+    assert main(["suggest-config", str(THUMOS), "--feat-stride", "4", "--train-split", "training"]) == 1
     err = capsys.readouterr().err
     assert "no video in training split ['training']" in err and "Validation" in err
+
+
+def test_thumos_convention_is_the_default_split_of_an_annotation_file(capsys):
+    """Validation/Test subsets and no --train-split: the Validation videos are the training set (said)."""
+    assert main(["suggest-config", str(THUMOS), "--feat-stride", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "200 videos, 3007 actions, 20 classes" in out
+    assert "training split: 'validation'" in out
+
+
+def test_default_train_split_guess():
+    from actionformer.cli.suggest_config import default_train_split
+
+    assert default_train_split(["training", "validation"]) == (["training"], None)
+    assert default_train_split(["Validation", "Test"])[0] == ["validation"]
+    assert default_train_split(["validation", "other"]) == (["training"], None)  # no guess: named error
 
 
 def test_config_source_reads_its_dataset_keys(tmp_path, capsys):

@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="a YAML config, or an annotation file (.json, or .csv with --video-list)")
     parser.add_argument("--feat-stride", type=float, help="frames between features (annotation file; default 16)")
     parser.add_argument("--fps", type=float, help="frame rate of every video (default: each video's own)")
-    parser.add_argument("--train-split", action="append", help="training subset(s) (default: the config's, "
-                        "or 'training')")
+    parser.add_argument("--train-split", action="append", help="training subset(s) (default: the config's; for "
+                        "an annotation file 'training', or 'validation' when the subsets are THUMOS14's "
+                        "Validation/Test)")
     parser.add_argument("--video-list", help="CSV video list for CSV annotations")
     parser.add_argument("--no-features", action="store_true", help="do not read feature lengths")
     parser.add_argument("--write", metavar="PATCH.yaml", help="write the suggested keys to this file")
@@ -46,8 +47,20 @@ def _config(args: argparse.Namespace) -> Tuple[Dict[str, Any], str, Optional[str
         return cfg, str(data.get("json_file")), data.get("video_list")
     cfg = load_default_config()
     cfg["dataset"].update({"feat_stride": args.feat_stride or 16.0, "default_fps": args.fps})
-    cfg["train_split"] = ["training"]
+    cfg["train_split"] = None  # guessed from the file's subsets (default_train_split)
     return cfg, str(source), args.video_list
+
+
+def default_train_split(subsets: List[str]) -> Tuple[List[str], Optional[str]]:
+    """The training split of an annotation file given without a config or --train-split: the
+    'training' subset (ActivityNet, EPIC, Ego4D), else 'validation' when the other subsets are
+    only test ones (THUMOS14 trains on its Validation videos and tests on Test). Returns the split
+    and a note saying it was guessed (None when 'training' exists)."""
+    lower = {str(s).lower() for s in subsets}
+    if "training" in lower or "validation" not in lower or not lower - {"validation"} <= {"test", "testing"}:
+        return ["training"], None
+    return ["validation"], ("training split: 'validation' (no 'training' subset; the THUMOS14 convention: train "
+                            "on Validation, test on Test); --train-split chooses another")
 
 
 def _feature_lengths(cfg: Dict[str, Any], video_ids: List[str]) -> Tuple[Optional[Dict[str, int]], str]:
@@ -87,7 +100,10 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigurationError, DataError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    splits = args.train_split or cfg.get("train_split") or ["training"]
+    split_note = None
+    splits = args.train_split or cfg.get("train_split")
+    if not splits:
+        splits, split_note = default_train_split([rec.subset or "" for rec in db.videos.values()])
     wanted = {s.lower() for s in splits}
     train_ids = [v for v, rec in db.videos.items() if (rec.subset or "").lower() in wanted]
     if not train_ids:
@@ -106,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
                                 f"{cfg['dataset'].get('default_fps') or 'per video'}; {lengths_note}")
     out += ["", *format_table(advice.recommendations), "", *histogram(stats.half_spans,
                                                                       advice.ranges.regression_range)]
-    out += ["", "notes:"] + [f"- {n}" for n in advice.notes or ["none"]]
+    notes = ([split_note] if split_note else []) + list(advice.notes)
+    out += ["", "notes:"] + [f"- {n}" for n in notes or ["none"]]
     out += ["- not checked: feature values and input_dim (run check-data), class balance, label noise"]
     print("\n".join(out))
     if args.write:
