@@ -48,7 +48,11 @@ class FeatureTiming:
     def require_fps(self, video_id: str, fps: Optional[float] = None) -> float:
         """``fps`` or the timing's own; an error saying how to give it when neither is known."""
         value = fps if fps is not None else self.fps
-        if value is None or not (math.isfinite(float(value)) and float(value) > 0):
+        if value is not None and not (math.isfinite(float(value)) and float(value) > 0):
+            raise InferenceError(f"video {video_id}: fps {value!r} (--fps, Detector: fps=, or dataset.default_fps): "
+                                 "must be a positive number, the frames per second of the video the features "
+                                 "were extracted from", USAGE)
+        if value is None:
             raise InferenceError(
                 f"video {video_id}: the frame rate of the features is unknown (fps {value!r}): the config's "
                 "dataset.default_fps is null and no --fps (Detector: fps=) was given; pass the frames per "
