@@ -56,3 +56,10 @@ def test_config_source_reads_its_dataset_keys(tmp_path, capsys):
     assert main(["suggest-config", str(cfg)]) == 0
     out = capsys.readouterr().out
     assert "features not found" in out and "dataset.max_seq_len" in out
+
+
+def test_write_to_an_unwritable_path_is_a_named_error(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    patch = tmp_path / "afile" / "patch.yaml"
+    assert main(["suggest-config", str(THUMOS), "--feat-stride", "4", "--write", str(patch)]) == 2
+    assert f"--write {patch}: cannot write" in capsys.readouterr().err

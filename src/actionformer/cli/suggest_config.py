@@ -152,8 +152,12 @@ def _write_patch(path: Path, patch: Dict[str, Any], overwrite: bool) -> int:
     header = ["# written by actionformer suggest-config; the same as:"]
     header += [f"#   --set '{key}={json.dumps(value)}'" for key, value in _flat(patch)]  # JSON is YAML
     text = "\n".join(header) + "\n" + yaml.safe_dump(patch, default_flow_style=None, sort_keys=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as handle:
-        handle.write(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path) as handle:
+            handle.write(text)
+    except OSError as exc:
+        print(f"error: --write {path}: cannot write: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path}")
     return 0

@@ -67,6 +67,11 @@ def check_output(path: Path, overwrite: bool) -> None:
         raise InferenceError(f"--out {path} exists; pass --overwrite to replace it", USAGE)
     if path.is_dir():
         raise InferenceError(f"--out {path} is a folder; give a file name (.json, .csv)", USAGE)
+    from actionformer.atomic_files import writable_problem
+
+    problem = writable_problem(path)
+    if problem is not None:
+        raise InferenceError(f"--out {path}: {problem}; choose a folder you can write to", USAGE)
 
 
 def write_results(results: Sequence[Mapping[str, Any]], path: os.PathLike, class_names: Optional[Sequence[str]] = None,
@@ -75,8 +80,10 @@ def write_results(results: Sequence[Mapping[str, Any]], path: os.PathLike, class
     path = Path(path)
     check_output(path, overwrite)
     writer = writer_for(detection_kind(results), path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer(results, path, class_names)
+    try:
+        writer(results, path, class_names)
+    except OSError as exc:  # the folder changed since the check
+        raise InferenceError(f"--out {path}: cannot write: {exc}", USAGE) from exc
     return path
 
 
