@@ -42,7 +42,7 @@ def test_thumos_convention_is_the_default_split_of_an_annotation_file(capsys):
 
 
 def test_default_train_split_guess():
-    from actionformer.cli.suggest_config import default_train_split
+    from actionformer.advice.stats import default_train_split
 
     assert default_train_split(["training", "validation"]) == (["training"], None)
     assert default_train_split(["Validation", "Test"])[0] == ["validation"]

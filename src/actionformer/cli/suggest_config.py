@@ -51,18 +51,6 @@ def _config(args: argparse.Namespace) -> Tuple[Dict[str, Any], str, Optional[str
     return cfg, str(source), args.video_list
 
 
-def default_train_split(subsets: List[str]) -> Tuple[List[str], Optional[str]]:
-    """The training split of an annotation file given without a config or --train-split: the
-    'training' subset (ActivityNet, EPIC, Ego4D), else 'validation' when the other subsets are
-    only test ones (THUMOS14 trains on its Validation videos and tests on Test). Returns the split
-    and a note saying it was guessed (None when 'training' exists)."""
-    lower = {str(s).lower() for s in subsets}
-    if "training" in lower or "validation" not in lower or not lower - {"validation"} <= {"test", "testing"}:
-        return ["training"], None
-    return ["validation"], ("training split: 'validation' (no 'training' subset; the THUMOS14 convention: train "
-                            "on Validation, test on Test); --train-split chooses another")
-
-
 def _feature_lengths(cfg: Dict[str, Any], video_ids: List[str]) -> Tuple[Optional[Dict[str, int]], str]:
     from actionformer.data.features import FeatureSource
 
@@ -89,6 +77,7 @@ def _feature_lengths(cfg: Dict[str, Any], video_ids: List[str]) -> Tuple[Optiona
 
 def run(args: argparse.Namespace) -> int:
     from actionformer.advice import GridSpec, collect_stats
+    from actionformer.advice.stats import default_train_split
     from actionformer.advice.suggest import describe_stats, format_table, histogram, suggest
     from actionformer.config import ConfigurationError
     from actionformer.data.report import DataError
