@@ -45,6 +45,17 @@ def test_run_keeps_input_order_and_batching_changes_nothing(detector, infer_feat
         assert torch.allclose(a["segments"], b["segments"], atol=1e-5)
 
 
+def test_run_takes_one_path_one_array_or_a_mapping_as_given(detector, infer_features):
+    """A folder given as a plain string is one input (was: iterated character by character)."""
+    by_list = detector.run([infer_features])
+    by_path = detector.run(str(infer_features))
+    assert [r["video_id"] for r in by_path] == [r["video_id"] for r in by_list]
+    assert all(torch.equal(a["scores"], b["scores"]) for a, b in zip(by_path, by_list))
+    feats = np.random.default_rng(2).normal(size=(60, FEAT_DIM)).astype(np.float32)
+    assert [r["video_id"] for r in detector.run(feats)] == ["video_0"]
+    assert [r["video_id"] for r in detector.run({"a": feats, "b": feats[:40]})] == ["a", "b"]
+
+
 def test_long_video_runs_by_windows_with_the_same_results(infer_config, infer_checkpoint):
     feats = np.random.default_rng(2).normal(size=(900, FEAT_DIM)).astype(np.float32)
     full = Detector.from_checkpoint(infer_config, infer_checkpoint, device="cpu", window_steps=100000)
