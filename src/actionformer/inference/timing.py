@@ -36,6 +36,8 @@ class FeatureTiming:
                     num_frames: Optional[float] = None) -> "FeatureTiming":
         """The config's ``dataset`` keys, each replaced by its argument when that is given."""
         data = cfg.get("dataset") or {}
+        if cfg.get("dataset_name") == "soccernet":  # its layout: one feature per 1 / dataset.fps s, at i / fps
+            data = {**data, "default_fps": data.get("fps", 2.0), "feat_stride": 1, "num_frames": 0}
         return cls(
             fps=float(fps) if fps is not None else _optional_float(data.get("default_fps")),
             feat_stride=float(feat_stride if feat_stride is not None else data.get("feat_stride", 16)),
@@ -90,7 +92,9 @@ def covered_seconds(length: int, feat_stride: float, num_frames: float, fps: flo
     if feat_stride <= 0:
         raise InferenceError("features resized to a fixed length per video (dataset.feat_stride <= 0) carry no "
                              "timing: give each video's duration (Detector: duration=)", USAGE)
-    return ((length - 1) * feat_stride + num_frames) / fps
+    # num_frames 0 (the soccernet layout: feature i is the instant i / fps): each step spans its
+    # stride, as the dataset counts a half's duration (T / fps)
+    return ((length - 1) * feat_stride + (num_frames if num_frames > 0 else feat_stride)) / fps
 
 
 def _optional_float(value: Any) -> Optional[float]:
