@@ -63,3 +63,22 @@ def test_write_to_an_unwritable_path_is_a_named_error(tmp_path, capsys):
     patch = tmp_path / "afile" / "patch.yaml"
     assert main(["suggest-config", str(THUMOS), "--feat-stride", "4", "--write", str(patch)]) == 2
     assert f"--write {patch}: cannot write" in capsys.readouterr().err
+
+
+def test_a_data_folder_reads_its_one_config_or_annotation_file(tmp_path, capsys):
+    cfg = tmp_path / "data" / "thumos.yaml"
+    cfg.parent.mkdir()
+    text = (Path(__file__).resolve().parents[2] / "configs" / "thumos_i3d.yaml").read_text()
+    cfg.write_text(text.replace("./data/thumos/annotations/thumos14.json", str(THUMOS)))
+    assert main(["suggest-config", str(cfg.parent)]) == 0  # was: [Errno 21] Is a directory
+    captured = capsys.readouterr()
+    assert f"reading {cfg}" in captured.err and "dataset.max_seq_len" in captured.out
+    (cfg.parent / "other.yaml").write_text("{}")
+    assert main(["suggest-config", str(cfg.parent)]) == 1
+    assert "several candidates" in capsys.readouterr().err
+
+
+def test_a_spotting_config_is_a_named_error(capsys):
+    spot = Path(__file__).resolve().parents[2] / "configs" / "soccernet_snapformer.yaml"
+    assert main(["suggest-config", str(spot)]) == 1
+    assert "soccernet (spotting) config is not supported" in capsys.readouterr().err

@@ -34,11 +34,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace) -> Tuple[Dict[str, Any], str, Optional[str]]:
     """The resolved config, the annotation file and the video list."""
-    from actionformer.config import load_config, load_default_config
+    from actionformer.config import ConfigurationError, load_config, load_default_config
 
-    source = Path(args.source)
+    source = _source_file(Path(args.source))
     if source.suffix in (".yaml", ".yml"):
         cfg = load_config(str(source), overrides=args.set)
+        if cfg.get("dataset_name") == "soccernet":
+            raise ConfigurationError(f"{source}: suggest-config reads annotation files (ActivityNet / THUMOS "
+                                     "layout); a soccernet (spotting) config is not supported: see "
+                                     "docs/spotting.md for SnapFormer's settings")
         data = cfg["dataset"]
         if args.feat_stride:
             data["feat_stride"] = args.feat_stride
@@ -49,6 +53,22 @@ def _config(args: argparse.Namespace) -> Tuple[Dict[str, Any], str, Optional[str
     cfg["dataset"].update({"feat_stride": args.feat_stride or 16.0, "default_fps": args.fps})
     cfg["train_split"] = None  # guessed from the file's subsets (default_train_split)
     return cfg, str(source), args.video_list
+
+
+def _source_file(source: Path) -> Path:
+    """A data folder stands for the one config (``*.yaml``, as make-synthetic and demo write)
+    or, failing that, the one annotation file (``*.json``, also under ``annotations/``) in it."""
+    if not source.is_dir():
+        return source
+    for pattern in ("*.yaml", "*.yml", "*.json", "annotations/*.json"):
+        found = sorted(source.glob(pattern))
+        if len(found) == 1:
+            print(f"note: {source} is a folder; reading {found[0]}", file=sys.stderr)
+            return found[0]
+        if found:
+            raise OSError(f"{source} is a folder with several candidates ({', '.join(p.name for p in found)}); "
+                          "give the config or annotation file itself")
+    raise OSError(f"{source} is a folder without a config (.yaml) or annotation file (.json); give one of them")
 
 
 def _feature_lengths(cfg: Dict[str, Any], video_ids: List[str]) -> Tuple[Optional[Dict[str, int]], str]:
