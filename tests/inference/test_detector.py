@@ -134,3 +134,17 @@ def test_every_feature_format_and_hdf5_keys_are_videos(detector, tmp_path):
         assert torch.equal(result["scores"], direct["scores"])
     with pytest.raises(InferenceError, match="given twice"):
         detector.run([tmp_path / "a.npy", ("a", arrays["a"])])
+
+
+def test_an_hdf5_file_without_top_level_datasets_is_named(detector, tmp_path):
+    """Groups only (video/feats) or nothing: a data error naming the file (was: 0 videos, exit 0)."""
+    import h5py
+
+    with h5py.File(tmp_path / "nested.h5", "w") as handle:
+        handle.create_group("clip").create_dataset("feats", data=np.zeros((5, FEAT_DIM), np.float32))
+    with h5py.File(tmp_path / "empty.h5", "w"):
+        pass
+    for name, message in (("nested.h5", "only groups: clip"), ("empty.h5", "it is empty")):
+        with pytest.raises(InferenceError, match=message) as err:
+            detector.run([tmp_path / name], fps=30)
+        assert err.value.code == 1 and name in str(err.value)
