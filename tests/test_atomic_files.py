@@ -28,3 +28,13 @@ def test_an_error_leaves_the_old_file_and_no_temporary(tmp_path):
             raise RuntimeError("midway")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_writable_problem_names_the_path_and_leaves_nothing(tmp_path):
+    from actionformer.atomic_files import writable_problem
+
+    assert writable_problem(tmp_path / "new" / "out.json") is None
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == []  # the folder is made, the probe removed
+    (tmp_path / "afile").write_text("x")
+    problem = writable_problem(tmp_path / "afile" / "out.json")
+    assert problem is not None and str(tmp_path / "afile" / "out.json") in problem

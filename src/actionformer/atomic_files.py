@@ -29,3 +29,18 @@ def atomic_write(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def writable_problem(path: Path) -> "str | None":
+    """Why a file cannot be written at ``path`` (its folder is created when missing, and a
+    temporary file is made and removed there), or ``None`` when it can. Commands call it before
+    long work, so that an unwritable ``--out`` fails at once with its name, not in a traceback."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=str(path.parent))
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        return f"cannot write {path}: {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+    return None

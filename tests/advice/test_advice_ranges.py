@@ -97,3 +97,14 @@ def test_suggest_keeps_the_configs_levels_unless_long_actions_need_more():
     advice = suggest(stats(3.0), cfg)
     assert advice.patch["dataset"]["max_seq_len"] % (32 * 8) == 0  # the model's divisibility rule
     assert any("small dataset" in note for note in advice.notes)
+
+
+def test_thumos_file_reads_its_validation_videos_by_default_and_a_wrong_split_names_the_subsets():
+    """The seed's call ``compute_adaptive_ranges(thumos14.json, 6, feat_stride=4)``: THUMOS trains
+    on 'Validation'; an explicit split with no video is an error listing the subsets (was: 'no
+    action with a positive length')."""
+    assert compute_adaptive_ranges(str(THUMOS), 6, feat_stride=4) == \
+        [[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]]
+    assert suggest_config_ranges(str(THUMOS), feat_stride=4).num_levels >= 5
+    with pytest.raises(ValueError, match=r"no video in training split \['training'\].*Validation"):
+        compute_adaptive_ranges(str(THUMOS), 6, feat_stride=4, train_split=["training"])

@@ -64,3 +64,11 @@ def test_missing_matplotlib_stops_before_any_work_unless_no_plots(run_cli, tmp_p
     assert not (tmp_path / "a").exists()
     code, _, err = run_cli("analyze", *gt_and_pred_files, "--out", tmp_path / "a", "--no-plots")
     assert code == 0, err
+
+
+def test_out_that_is_a_file_fails_before_any_work(run_cli, tmp_path, gt_and_pred_files):
+    out = tmp_path / "report.png"
+    out.write_bytes(b"mine")
+    code, stdout, err = run_cli("analyze", *gt_and_pred_files, "--out", out)
+    assert code == 2 and f"--out {out} is a file" in err
+    assert stdout == "" and out.read_bytes() == b"mine"  # no report printed, nothing touched

@@ -22,3 +22,10 @@ def test_export_onnx(run_cli, trained_run, tiny_config, tmp_path):
     code, _, err = run_cli("export", tiny_config, trained_run, "--format", "onnx", "--out", tmp_path / "m.onnx")
     assert code == 0, err
     assert (tmp_path / "m.onnx").stat().st_size > 0
+
+
+def test_export_to_an_unwritable_path_is_a_named_usage_error(run_cli, trained_run, tiny_config, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "model.pt"
+    code, _, err = run_cli("export", tiny_config, trained_run, "--format", "torchscript", "--out", out)
+    assert code == 2 and f"--out {out}: cannot write" in err

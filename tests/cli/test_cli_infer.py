@@ -77,3 +77,12 @@ def test_bad_feature_files_exit_1_naming_the_file(run_cli, run_files, tmp_path, 
     code, _, err = run_cli("infer", config, run, bad, "--fps", "30", "--out", tmp_path / "a.json", "--no-progress")
     assert code == 1 and message in err and str(bad) in err
     assert not (tmp_path / "a.json").exists()
+
+
+def test_unwritable_out_is_a_named_usage_error_before_inference(run_cli, run_files, tmp_path):
+    """--out under a plain file (its folder cannot be made): exit 2 naming --out, no traceback."""
+    config, run, features = run_files
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "d.json"
+    code, _, err = run_cli("infer", config, run, features, "--fps", "30", "--out", out, "--no-progress")
+    assert code == 2 and f"--out {out}: cannot write" in err and "Traceback" not in err

@@ -189,6 +189,21 @@ def test_overrides_apply_before_derived_fields_and_validate(tmp_path):
     assert cfg["trainer"]["amp"] == "bf16"
 
 
+def test_overrides_of_a_saved_run_config_rederive_its_copies(tmp_path):
+    """A run's config.yaml holds model.test_cfg / model.max_seq_len equal to their sources;
+    --set test_cfg.X or dataset.max_seq_len on it works (was: 'model.test_cfg: is the same dict
+    as test_cfg' / 'is filled in from dataset.max_seq_len'), and a copy set by hand is still a conflict."""
+    saved = load_config(_write(tmp_path, {}))
+    path = tmp_path / "saved.yaml"
+    path.write_text(yaml.safe_dump(saved))
+    cfg = load_config(str(path), overrides=["test_cfg.pre_nms_topk=400", "dataset.max_seq_len=1024",
+                                            "test_cfg.constraints={max_per_video: 3}"])
+    assert cfg["model"]["test_cfg"] is cfg["test_cfg"] and cfg["test_cfg"]["pre_nms_topk"] == 400
+    assert cfg["test_cfg"]["constraints"] == {"max_per_video": 3} and cfg["model"]["max_seq_len"] == 1024
+    with pytest.raises(ConfigurationError, match="model.max_seq_len: is filled in from dataset.max_seq_len"):
+        load_config(str(path), overrides=["model.max_seq_len=1024"])
+
+
 def test_overrides_are_validated_like_the_file(tmp_path):
     path = _write(tmp_path, {})
     with pytest.raises(ConfigurationError) as err:

@@ -45,6 +45,17 @@ def test_run_keeps_input_order_and_batching_changes_nothing(detector, infer_feat
         assert torch.allclose(a["segments"], b["segments"], atol=1e-5)
 
 
+def test_run_takes_one_path_one_array_or_a_mapping_as_given(detector, infer_features):
+    """A folder given as a plain string is one input (was: iterated character by character)."""
+    by_list = detector.run([infer_features])
+    by_path = detector.run(str(infer_features))
+    assert [r["video_id"] for r in by_path] == [r["video_id"] for r in by_list]
+    assert all(torch.equal(a["scores"], b["scores"]) for a, b in zip(by_path, by_list))
+    feats = np.random.default_rng(2).normal(size=(60, FEAT_DIM)).astype(np.float32)
+    assert [r["video_id"] for r in detector.run(feats)] == ["video_0"]
+    assert [r["video_id"] for r in detector.run({"a": feats, "b": feats[:40]})] == ["a", "b"]
+
+
 def test_long_video_runs_by_windows_with_the_same_results(infer_config, infer_checkpoint):
     feats = np.random.default_rng(2).normal(size=(900, FEAT_DIM)).astype(np.float32)
     full = Detector.from_checkpoint(infer_config, infer_checkpoint, device="cpu", window_steps=100000)
@@ -138,3 +149,17 @@ def test_class_names_of_the_nms_tables_without_any_names_are_a_usage_error(infer
         Detector.from_checkpoint(infer_config, infer_checkpoint, device="cpu",
                                  overrides=["test_cfg.class_sigma={Wave: 0.3}"])
     assert err.value.code == 2
+
+
+def test_an_hdf5_file_without_top_level_datasets_is_named(detector, tmp_path):
+    """Groups only (video/feats) or nothing: a data error naming the file (was: 0 videos, exit 0)."""
+    import h5py
+
+    with h5py.File(tmp_path / "nested.h5", "w") as handle:
+        handle.create_group("clip").create_dataset("feats", data=np.zeros((5, FEAT_DIM), np.float32))
+    with h5py.File(tmp_path / "empty.h5", "w"):
+        pass
+    for name, message in (("nested.h5", "only groups: clip"), ("empty.h5", "it is empty")):
+        with pytest.raises(InferenceError, match=message) as err:
+            detector.run([tmp_path / name], fps=30)
+        assert err.value.code == 1 and name in str(err.value)

@@ -32,3 +32,11 @@ def test_timing_from_config_and_flags():
     assert FeatureTiming.from_config(cfg, fps=25, feat_stride=8).feat_stride == 8.0
     with pytest.raises(InferenceError, match="--fps"):
         FeatureTiming.from_config(cfg).require_fps("v")
+
+
+def test_a_given_but_invalid_fps_is_not_reported_as_missing():
+    cfg = {"dataset": {"default_fps": None, "feat_stride": 4, "num_frames": 16}}
+    for bad in (-3.0, 0.0, float("nan")):
+        with pytest.raises(InferenceError, match="must be a positive number") as err:
+            FeatureTiming.from_config(cfg, fps=bad).require_fps("v")
+        assert "no --fps" not in str(err.value)

@@ -79,6 +79,8 @@ def test_torch_input_keeps_kind_dtype_and_extra_keys():
     ({"classes": {"Jump": {"min_gapp": 1}}}, "unknown rule 'min_gapp'"),
     ({"ordering": [["Jump", "Run"]]}, "ordering rules are not supported"),
     ({"exclusive": [["Jump"]]}, "at least two classes"),
+    ({"exclusive": [["Jump", "Jump"]]}, "names one class"),  # was: accepted, and never applied
+    ({"exclusive": [[1, "Run"]]}, "names one class"),
     ({"classes": {7: {"min_gap": 1}}}, "outside \\[0, 2\\)"),
     ({"max_per_video": 0}, "max_per_video"),
 ])

@@ -31,7 +31,7 @@ TOP = 10000.0
 Annotations = Union[str, Any, ActionStats, Sequence[float], np.ndarray]
 
 
-def _half_spans(annotations: Annotations, grid: Optional[GridSpec], train_split: Sequence[str]) -> np.ndarray:
+def _half_spans(annotations: Annotations, grid: Optional[GridSpec], train_split: Optional[Sequence[str]]) -> np.ndarray:
     """Positive half-spans (feature steps) from stats, an annotation file / db, or numbers."""
     if isinstance(annotations, ActionStats):
         spans = annotations.half_spans
@@ -51,7 +51,7 @@ def compute_adaptive_ranges(
     *,
     feat_stride: float = 16.0,
     default_fps: Optional[float] = None,
-    train_split: Sequence[str] = ("training",),
+    train_split: Optional[Sequence[str]] = None,
     scale_factor: int = 2,
     fpn_start_level: int = 0,
     min_stride_ratio: float = 1.0,
@@ -62,8 +62,9 @@ def compute_adaptive_ranges(
     """``num_levels`` regression ranges ``[[lo, hi], ...]`` in feature steps (see the module doc).
 
     ``annotations``: an annotation file path or ``AnnotationDB`` (read with each video's fps,
-    or ``default_fps``, and ``feat_stride``; training split only), an ``ActionStats``, or the
-    half-spans themselves.
+    or ``default_fps``, and ``feat_stride``; training split only: ``train_split``, by default
+    'training', or 'validation' in a file whose only subsets are Validation/Test as THUMOS14's),
+    an ``ActionStats``, or the half-spans themselves.
     """
     if num_levels < 1:
         raise ValueError(f"compute_adaptive_ranges: num_levels must be >= 1, got {num_levels}")
@@ -122,7 +123,7 @@ def suggest_config_ranges(
     current_ranges: Optional[Sequence[Sequence[float]]] = None,
     feat_stride: float = 16.0,
     default_fps: Optional[float] = None,
-    train_split: Sequence[str] = ("training",),
+    train_split: Optional[Sequence[str]] = None,
     scale_factor: int = 2,
     grid: Optional[GridSpec] = None,
     method: str = "octave",

@@ -10,7 +10,7 @@ own fps (or ``dataset.default_fps``); with ``force_upsampling`` every video is r
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -65,10 +65,18 @@ def load_db(annotations: Union[str, AnnotationDB], video_list: Optional[str] = N
     return annotations if isinstance(annotations, AnnotationDB) else load_annotations(str(annotations), video_list)
 
 
-def collect_stats(annotations: Union[str, AnnotationDB], grid: GridSpec, train_split: Sequence[str],
+def collect_stats(annotations: Union[str, AnnotationDB], grid: GridSpec, train_split: Optional[Sequence[str]],
                   feature_lengths: Optional[Dict[str, int]] = None) -> ActionStats:
-    """Statistics of the training split's videos (``train_split``: annotation subsets, any case)."""
+    """Statistics of the training split's videos (``train_split``: annotation subsets, any case;
+    ``None``: ``default_train_split`` of the file's subsets). A split that holds no video is an
+    error naming the subsets there are."""
     db = load_db(annotations)
+    subsets = [rec.subset or "" for rec in db.videos.values()]
+    if train_split is None:
+        train_split = default_train_split(subsets)[0]
+    if db.videos and not {s.lower() for s in subsets} & {s.lower() for s in train_split}:
+        raise ValueError(f"no video in training split {list(train_split)}; the subsets are "
+                         f"{sorted(set(map(str, subsets)))} (choose one with train_split / --train-split)")
     wanted = {s.lower() for s in train_split}
     half_spans: List[np.ndarray] = []
     durations: List[np.ndarray] = []
@@ -107,6 +115,18 @@ def collect_stats(annotations: Union[str, AnnotationDB], grid: GridSpec, train_s
         skipped=skipped,
         lengths_from_features=bool(feature_lengths),
     )
+
+
+def default_train_split(subsets: List[str]) -> Tuple[List[str], Optional[str]]:
+    """The training split of an annotation file given without a config or --train-split: the
+    'training' subset (ActivityNet, EPIC, Ego4D), else 'validation' when the other subsets are
+    only test ones (THUMOS14 trains on its Validation videos and tests on Test). Returns the split
+    and a note saying it was guessed (None when 'training' exists)."""
+    lower = {str(s).lower() for s in subsets}
+    if "training" in lower or "validation" not in lower or not lower - {"validation"} <= {"test", "testing"}:
+        return ["training"], None
+    return ["validation"], ("training split: 'validation' (no 'training' subset; the THUMOS14 convention: train "
+                            "on Validation, test on Test); --train-split chooses another")
 
 
 def _count_overlapping(segs: np.ndarray) -> int:

@@ -88,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     from actionformer.evaluation import EvaluationInputError
     from actionformer.visualize import MissingPlotDependency
 
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        return _error(f"--out {args.out} is a file; give a folder for the report, json and pictures")
     targets = [os.path.join(args.out, name) for name in OUTPUT_FILES]
     existing = [path for path in targets if os.path.exists(path)]
     if existing and not args.overwrite:

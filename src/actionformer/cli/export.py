@@ -61,6 +61,11 @@ def _export(args: argparse.Namespace) -> int:
     for path in (out, metadata_path(out)):
         if path.exists() and not args.overwrite:
             raise InferenceError(f"{path} exists; pass --overwrite to replace it", USAGE)
+    from actionformer.atomic_files import writable_problem
+
+    problem = writable_problem(out)
+    if problem is not None:
+        raise InferenceError(f"--out {out}: {problem}; choose a folder you can write to", USAGE)
     if args.format == "onnx":
         _require_onnx()
     # the standard layers: the CPU kernels are not traceable (same function up to rounding)
@@ -71,6 +76,8 @@ def _export(args: argparse.Namespace) -> int:
         meta = export_model(model, cfg, out, args.format, class_names_from_config(cfg), opset=args.opset)
     except ValueError as exc:
         raise InferenceError(str(exc), DATA) from exc
+    except OSError as exc:  # the folder changed since the check
+        raise InferenceError(f"--out {out}: cannot write: {exc}", USAGE) from exc
     print(f"=> {args.format} export of {ckpt} written to {out} (metadata: {metadata_path(out)})")
     print(f"   input length: a multiple of {meta['length_multiple']} steps; checked at lengths "
           f"{meta['checked_lengths']}: max |exported - PyTorch| = {meta['max_abs_difference']:.2e}")

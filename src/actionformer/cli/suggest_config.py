@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="a YAML config, or an annotation file (.json, or .csv with --video-list)")
     parser.add_argument("--feat-stride", type=float, help="frames between features (annotation file; default 16)")
     parser.add_argument("--fps", type=float, help="frame rate of every video (default: each video's own)")
-    parser.add_argument("--train-split", action="append", help="training subset(s) (default: the config's, "
-                        "or 'training')")
+    parser.add_argument("--train-split", action="append", help="training subset(s) (default: the config's; for "
+                        "an annotation file 'training', or 'validation' when the subsets are THUMOS14's "
+                        "Validation/Test)")
     parser.add_argument("--video-list", help="CSV video list for CSV annotations")
     parser.add_argument("--no-features", action="store_true", help="do not read feature lengths")
     parser.add_argument("--write", metavar="PATCH.yaml", help="write the suggested keys to this file")
@@ -33,11 +34,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace) -> Tuple[Dict[str, Any], str, Optional[str]]:
     """The resolved config, the annotation file and the video list."""
-    from actionformer.config import load_config, load_default_config
+    from actionformer.config import ConfigurationError, load_config, load_default_config
 
-    source = Path(args.source)
+    source = _source_file(Path(args.source))
     if source.suffix in (".yaml", ".yml"):
         cfg = load_config(str(source), overrides=args.set)
+        if cfg.get("dataset_name") == "soccernet":
+            raise ConfigurationError(f"{source}: suggest-config reads annotation files (ActivityNet / THUMOS "
+                                     "layout); a soccernet (spotting) config is not supported: see "
+                                     "docs/spotting.md for SnapFormer's settings")
         data = cfg["dataset"]
         if args.feat_stride:
             data["feat_stride"] = args.feat_stride
@@ -46,8 +51,24 @@ def _config(args: argparse.Namespace) -> Tuple[Dict[str, Any], str, Optional[str
         return cfg, str(data.get("json_file")), data.get("video_list")
     cfg = load_default_config()
     cfg["dataset"].update({"feat_stride": args.feat_stride or 16.0, "default_fps": args.fps})
-    cfg["train_split"] = ["training"]
+    cfg["train_split"] = None  # guessed from the file's subsets (default_train_split)
     return cfg, str(source), args.video_list
+
+
+def _source_file(source: Path) -> Path:
+    """A data folder stands for the one config (``*.yaml``, as make-synthetic and demo write)
+    or, failing that, the one annotation file (``*.json``, also under ``annotations/``) in it."""
+    if not source.is_dir():
+        return source
+    for pattern in ("*.yaml", "*.yml", "*.json", "annotations/*.json"):
+        found = sorted(source.glob(pattern))
+        if len(found) == 1:
+            print(f"note: {source} is a folder; reading {found[0]}", file=sys.stderr)
+            return found[0]
+        if found:
+            raise OSError(f"{source} is a folder with several candidates ({', '.join(p.name for p in found)}); "
+                          "give the config or annotation file itself")
+    raise OSError(f"{source} is a folder without a config (.yaml) or annotation file (.json); give one of them")
 
 
 def _feature_lengths(cfg: Dict[str, Any], video_ids: List[str]) -> Tuple[Optional[Dict[str, int]], str]:
@@ -76,6 +97,7 @@ def _feature_lengths(cfg: Dict[str, Any], video_ids: List[str]) -> Tuple[Optiona
 
 def run(args: argparse.Namespace) -> int:
     from actionformer.advice import GridSpec, collect_stats
+    from actionformer.advice.stats import default_train_split
     from actionformer.advice.suggest import describe_stats, format_table, histogram, suggest
     from actionformer.config import ConfigurationError
     from actionformer.data.report import DataError
@@ -87,7 +109,10 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigurationError, DataError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    splits = args.train_split or cfg.get("train_split") or ["training"]
+    split_note = None
+    splits = args.train_split or cfg.get("train_split")
+    if not splits:
+        splits, split_note = default_train_split([rec.subset or "" for rec in db.videos.values()])
     wanted = {s.lower() for s in splits}
     train_ids = [v for v, rec in db.videos.items() if (rec.subset or "").lower() in wanted]
     if not train_ids:
@@ -106,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
                                 f"{cfg['dataset'].get('default_fps') or 'per video'}; {lengths_note}")
     out += ["", *format_table(advice.recommendations), "", *histogram(stats.half_spans,
                                                                       advice.ranges.regression_range)]
-    out += ["", "notes:"] + [f"- {n}" for n in advice.notes or ["none"]]
+    notes = ([split_note] if split_note else []) + list(advice.notes)
+    out += ["", "notes:"] + [f"- {n}" for n in notes or ["none"]]
     out += ["- not checked: feature values and input_dim (run check-data), class balance, label noise"]
     print("\n".join(out))
     if args.write:
@@ -135,8 +161,12 @@ def _write_patch(path: Path, patch: Dict[str, Any], overwrite: bool) -> int:
     header = ["# written by actionformer suggest-config; the same as:"]
     header += [f"#   --set '{key}={json.dumps(value)}'" for key, value in _flat(patch)]  # JSON is YAML
     text = "\n".join(header) + "\n" + yaml.safe_dump(patch, default_flow_style=None, sort_keys=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as handle:
-        handle.write(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path) as handle:
+            handle.write(text)
+    except OSError as exc:
+        print(f"error: --write {path}: cannot write: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path}")
     return 0

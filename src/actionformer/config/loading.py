@@ -126,6 +126,7 @@ def config_from_dict(
     cfg = copy.deepcopy(dict(settings))
     if overrides:
         cfg = apply_overrides(cfg, overrides)
+        _drop_stale_derived_copies(settings, cfg, overrides)
     conflicts = normalize_spellings(cfg)
     _import_plugins(cfg, source)
     base = load_default_config() if defaults is None else copy.deepcopy(dict(defaults))
@@ -141,6 +142,42 @@ def config_from_dict(
     elif conflicts:
         raise ConfigurationError(conflicts, source=source)
     return cfg
+
+
+def _drop_stale_derived_copies(settings: Mapping[str, Any], cfg: Dict[str, Any], overrides: Sequence[str]) -> None:
+    """A run's saved ``config.yaml`` holds the derived copies (``model.test_cfg``,
+    ``model.max_seq_len``, ...) equal to their sources. A ``--set`` of a source (or of a key
+    under it, as ``test_cfg.constraints``) then leaves the copy stale, which ``derive_fields``
+    would report as a conflict although the user did what it asks. Such a copy, equal to its
+    source in the file, is removed so that it is derived again; a copy the file sets to another
+    value, or one an override sets, is kept (and still reported)."""
+    from .overrides import parse_override
+
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    paths = []
+    for text in overrides:
+        try:
+            paths.append(".".join(parse_override(text)[0]))
+        except ConfigurationError:
+            continue  # apply_overrides has reported it
+    model = cfg.get("model")
+    saved = settings.get("model")
+    if not isinstance(model, dict) or not isinstance(saved, Mapping):
+        return
+    for key in all_keys():
+        if not key.is_derived or key.name not in saved:
+            continue
+        source = key.vtype.source  # type: ignore[attr-defined]
+        touched = [p for p in paths if p == source or p.startswith(source + ".") or source.startswith(p + ".")]
+        if not touched or any(p == key.path or p.startswith(key.path + ".") for p in paths):
+            continue
+        try:
+            was = lookup(settings, source)
+        except KeyError:
+            continue
+        if saved[key.name] == was:
+            model.pop(key.name, None)
 
 
 def _import_plugins(cfg: Mapping[str, Any], source: Optional[str]) -> None:

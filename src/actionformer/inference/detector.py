@@ -116,10 +116,17 @@ class Detector:
             progress: bool = False) -> List[Dict[str, Any]]:
         """Per-video result dicts (``video_id``, ``segments`` (K, 2) s, ``scores``, ``labels``) in
         input order. ``inputs``: paths (feature files, HDF5 files, folders), arrays (ids
-        ``video_0``, ...) or ``(video_id, array)`` pairs. Videos are batched by length."""
+        ``video_0``, ...) or ``(video_id, array)`` pairs, or a mapping video id -> array; one
+        path or one array alone is one input (not iterated). Videos are batched by length."""
         timing = self._timing(fps, feat_stride, num_frames)
         timing.require_fps("(every input)")  # files carry no frame rate: fail before reading any
-        jobs = self._jobs(list(inputs), layout)
+        if isinstance(inputs, (str, os.PathLike, np.ndarray, torch.Tensor)):
+            items: List[Any] = [inputs]  # a path's characters or an array's rows are not videos
+        elif isinstance(inputs, Mapping):
+            items = list(inputs.items())
+        else:
+            items = list(inputs)
+        jobs = self._jobs(items, layout)
         videos = [lambda j=job: self.prepare(j[0], j[2](), timing) for job in jobs]  # read when batched
         return self.predict_stream(videos, [length for _, length, _ in jobs], batch_size, progress)
 

@@ -93,6 +93,10 @@ def class_names_from_config(cfg: Mapping[str, Any]) -> Optional[List[str]]:
     from actionformer.data.annotations import build_label_dict, load_annotations, load_class_list
 
     data = cfg.get("dataset") or {}
+    if cfg.get("dataset_name") == "soccernet":  # its classes are in the config (default: SoccerNet-v2's 17)
+        from actionformer.data.datasets.soccernet import SOCCERNET_V2_CLASSES
+
+        return [str(n) for n in data.get("class_names") or SOCCERNET_V2_CLASSES]
     try:
         if data.get("class_list") and os.path.isfile(str(data["class_list"])):
             return load_class_list(str(data["class_list"]))

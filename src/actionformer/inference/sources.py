@@ -49,8 +49,14 @@ def _hdf5_inputs(path: str) -> List[FeatureInput]:
     try:
         with h5py.File(path, "r") as handle:
             keys = [k for k in handle.keys() if isinstance(handle[k], h5py.Dataset)]
+            groups = [k for k in handle.keys() if k not in keys]
     except OSError as exc:
         raise InferenceError(f"{path}: cannot be read as an HDF5 file: {exc}", DATA) from exc
+    if not keys:  # a silent 'no videos' would write an empty result file
+        inside = f" (it holds only groups: {', '.join(sorted(groups)[:5])}{', ...' if len(groups) > 5 else ''})" \
+            if groups else " (it is empty)"
+        raise InferenceError(f"{path}: no video in this HDF5 file{inside}; the layout is one 2-D (time x channels) "
+                             "dataset per video at the top level, its key the video id", DATA)
     return [FeatureInput(key, path, key) for key in sorted(keys)]
 
 

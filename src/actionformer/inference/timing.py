@@ -36,6 +36,8 @@ class FeatureTiming:
                     num_frames: Optional[float] = None) -> "FeatureTiming":
         """The config's ``dataset`` keys, each replaced by its argument when that is given."""
         data = cfg.get("dataset") or {}
+        if cfg.get("dataset_name") == "soccernet":  # its layout: one feature per 1 / dataset.fps s, at i / fps
+            data = {**data, "default_fps": data.get("fps", 2.0), "feat_stride": 1, "num_frames": 0}
         return cls(
             fps=float(fps) if fps is not None else _optional_float(data.get("default_fps")),
             feat_stride=float(feat_stride if feat_stride is not None else data.get("feat_stride", 16)),
@@ -48,7 +50,11 @@ class FeatureTiming:
     def require_fps(self, video_id: str, fps: Optional[float] = None) -> float:
         """``fps`` or the timing's own; an error saying how to give it when neither is known."""
         value = fps if fps is not None else self.fps
-        if value is None or not (math.isfinite(float(value)) and float(value) > 0):
+        if value is not None and not (math.isfinite(float(value)) and float(value) > 0):
+            raise InferenceError(f"video {video_id}: fps {value!r} (--fps, Detector: fps=, or dataset.default_fps): "
+                                 "must be a positive number, the frames per second of the video the features "
+                                 "were extracted from", USAGE)
+        if value is None:
             raise InferenceError(
                 f"video {video_id}: the frame rate of the features is unknown (fps {value!r}): the config's "
                 "dataset.default_fps is null and no --fps (Detector: fps=) was given; pass the frames per "
@@ -86,7 +92,9 @@ def covered_seconds(length: int, feat_stride: float, num_frames: float, fps: flo
     if feat_stride <= 0:
         raise InferenceError("features resized to a fixed length per video (dataset.feat_stride <= 0) carry no "
                              "timing: give each video's duration (Detector: duration=)", USAGE)
-    return ((length - 1) * feat_stride + num_frames) / fps
+    # num_frames 0 (the soccernet layout: feature i is the instant i / fps): each step spans its
+    # stride, as the dataset counts a half's duration (T / fps)
+    return ((length - 1) * feat_stride + (num_frames if num_frames > 0 else feat_stride)) / fps
 
 
 def _optional_float(value: Any) -> Optional[float]:

@@ -4,7 +4,8 @@ hold: a registry of writers keyed by (kind, extension).
 The kind comes from the keys of the per-video result dicts (``KIND_BY_KEY``): ``segments`` ->
 ``"segments"`` (detection models: ``.json`` in the ActivityNet results format that
 ``actionformer evaluate`` reads, ``.csv`` with ``video,start,end,label,score``); ``times`` ->
-``"points"`` (spotting models, whose writers register themselves here). A new format is one
+``"points"`` (spotting models: ``.json`` in the point results format that ``actionformer
+evaluate --task spotting`` reads, ``.csv`` with ``video,time,label,score``). A new format is one
 ``register_writer(kind, ".ext", fn)``; ``fn(results, path, class_names)`` writes atomically.
 """
 
@@ -67,6 +68,11 @@ def check_output(path: Path, overwrite: bool) -> None:
         raise InferenceError(f"--out {path} exists; pass --overwrite to replace it", USAGE)
     if path.is_dir():
         raise InferenceError(f"--out {path} is a folder; give a file name (.json, .csv)", USAGE)
+    from actionformer.atomic_files import writable_problem
+
+    problem = writable_problem(path)
+    if problem is not None:
+        raise InferenceError(f"--out {path}: {problem}; choose a folder you can write to", USAGE)
 
 
 def write_results(results: Sequence[Mapping[str, Any]], path: os.PathLike, class_names: Optional[Sequence[str]] = None,
@@ -75,8 +81,10 @@ def write_results(results: Sequence[Mapping[str, Any]], path: os.PathLike, class
     path = Path(path)
     check_output(path, overwrite)
     writer = writer_for(detection_kind(results), path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer(results, path, class_names)
+    try:
+        writer(results, path, class_names)
+    except OSError as exc:  # the folder changed since the check
+        raise InferenceError(f"--out {path}: cannot write: {exc}", USAGE) from exc
     return path
 
 
@@ -120,5 +128,40 @@ def _plain(result: Mapping[str, Any]) -> Dict[str, Any]:
             "labels": np.asarray(result["labels"], dtype=np.int64).reshape(-1)}
 
 
+def _points(result: Mapping[str, Any]) -> Dict[str, Any]:
+    return {"video_id": str(result["video_id"]),
+            "times": np.asarray(result["times"], dtype=np.float64).reshape(-1),
+            "scores": np.asarray(result["scores"], dtype=np.float64).reshape(-1),
+            "labels": np.asarray(result["labels"], dtype=np.int64).reshape(-1)}
+
+
+def _point_names(results: Sequence[Mapping[str, Any]], class_names: Optional[Sequence[str]]) -> List[str]:
+    """Class names by id, ids as text past the known names."""
+    names = [str(n) for n in class_names or ()]
+    top = max((int(np.max(r["labels"])) for r in results if len(r["labels"])), default=-1)
+    return names + [str(i) for i in range(len(names), top + 1)]
+
+
+def write_points_json(results: Sequence[Mapping[str, Any]], path: Path, class_names: Optional[Sequence[str]]) -> None:
+    """Spotting models: the point results json (``{"results": {video: [{time, label, score}]}}``)
+    that ``actionformer evaluate --task spotting`` reads."""
+    from actionformer.evaluation.spotting.files import write_point_predictions
+
+    points = [_points(r) for r in results]
+    write_point_predictions(path, points, _point_names(points, class_names), overwrite=True)
+
+
+def write_points_csv(results: Sequence[Mapping[str, Any]], path: Path, class_names: Optional[Sequence[str]]) -> None:
+    """Spotting models: ``video,time,label,score``, one event a row, highest score first per video."""
+    points = [_points(r) for r in results]
+    names = _point_names(points, class_names)
+    rows = [[p["video_id"], round(float(p["times"][i]), 4), names[int(p["labels"][i])], round(float(p["scores"][i]), 6)]
+            for p in points for i in np.argsort(-p["scores"], kind="stable")]
+    with atomic_write(path) as handle:
+        _csv_rows(handle, ["video", "time", "label", "score"], rows)
+
+
 register_writer("segments", ".json", write_segments_json)
 register_writer("segments", ".csv", write_segments_csv)
+register_writer("points", ".json", write_points_json)
+register_writer("points", ".csv", write_points_csv)

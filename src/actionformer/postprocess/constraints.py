@@ -64,6 +64,10 @@ class TemporalConstraints:
             tuple(sorted({resolve_class(ref, names, num_classes, f"{source}.exclusive[{i}]") for ref in group}))
             for i, group in enumerate(parsed.exclusive)
         )
+        for i, group in enumerate(groups):
+            if len(group) < 2:  # e.g. [a, a] or [0, "0"]: the rule could never drop anything
+                raise ConstraintError(f"{source}.exclusive[{i}]: {list(parsed.exclusive[i])!r} names one class; "
+                                      "a group needs at least two different classes")
         return cls(parsed.default_rule, rules, groups, parsed.max_per_video)
 
     def rule_of(self, class_id: int) -> ClassRule:
