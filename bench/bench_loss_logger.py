@@ -12,16 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_setup import DEMO_MODEL  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results" / "loss_logger.json"
-DEMO_MODEL = {"backbone_arch": [2, 1, 4], "embd_dim": 32, "fpn_dim": 32, "head_dim": 32, "n_head": 4,
-              "n_mha_win_size": 9, "head_num_layers": 2, "max_buffer_len_factor": 1.0,
-              "regression_range": [[0, 4], [4, 8], [8, 16], [16, 32], [32, 10000]]}
 
 
 def _added_code_ms(model, batch, logger, repeats: int = 200) -> float:

@@ -32,15 +32,12 @@ import time
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_setup import DEMO_MODEL, DEMO_SCHEDULE  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results" / "quality_ablation.json"
-MODEL = {"backbone_arch": [2, 1, 4], "embd_dim": 32, "fpn_dim": 32, "head_dim": 32, "n_head": 4,
-         "n_mha_win_size": 9, "head_num_layers": 3, "max_buffer_len_factor": 1.0,
-         "regression_range": [[0, 4], [4, 8], [8, 16], [16, 32], [32, 10000]]}
-SCHEDULE = ["opt.warmup_epochs=1", "opt.learning_rate=0.004", "opt.weight_decay=0.05",
-            "loader.batch_size=4", "loader.num_workers=0", "train_cfg.droppath=0.0",
-            "train_cfg.init_loss_norm=20", "test_cfg.max_seg_num=100", "test_cfg.pre_nms_topk=500",
-            "trainer.ema_decay=0.97", "trainer.eval_freq=0", "trainer.ckpt_freq=0",
-            "trainer.keep_last=1", "trainer.device=cpu"]
+MODEL = {**DEMO_MODEL, "head_num_layers": 3}  # 3 layers: the v2 heads have one residual pair
+SCHEDULE = [s for s in DEMO_SCHEDULE if not s.startswith("test_cfg.max_seg_num=")] + ["test_cfg.max_seg_num=100"]
 # generator settings: harder than the demo's (6 classes, actions 4..40 steps, noise 1)
 SETTINGS = {
     "short actions": dict(num_classes=8, min_action_len=2, max_action_len=24, noise=1.0, distractor_rate=1.0,
@@ -277,7 +274,8 @@ def main(argv: List[str] | None = None) -> int:
         folder = workdir / re.sub(r"[^a-z0-9]+", "_", setting)
         config = Path(make_synthetic_dataset(
             str(folder), num_videos=args.videos, feat_dim=32, seed=0, name="quality", max_seq_len=128,
-            min_len=64, max_len=128, config_overrides={"model": dict(MODEL), "output_folder": str(folder / "experiments")},
+            min_len=64, max_len=128,
+            config_overrides={"model": dict(MODEL), "output_folder": str(folder / "experiments")},
             **spec,
         ))
         results = run_setting(config, args.seeds, args.epochs, args.threads)

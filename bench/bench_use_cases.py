@@ -25,13 +25,14 @@ from typing import Any, Dict, List
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_setup import DEMO_MODEL  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 VIDEOS = 40  # per case (2/3 train), except the small-dataset case
 RESULTS = ROOT / "bench" / "results" / "use_cases.json"
 
-BASE_MODEL = {"backbone_arch": [2, 1, 4], "embd_dim": 32, "fpn_dim": 32, "head_dim": 32, "n_head": 4,
-              "n_mha_win_size": 9, "head_num_layers": 2, "max_buffer_len_factor": 1.0,
-              "regression_range": [[0, 4], [4, 8], [8, 16], [16, 32], [32, 10000]]}
+BASE_MODEL = DEMO_MODEL
 
 # name -> (generator knobs, max_seq_len of the fixed config, extra variants)
 CASES: Dict[str, Dict[str, Any]] = {

@@ -24,16 +24,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_setup import DEMO_MODEL, DEMO_SCHEDULE  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results" / "compare_v1_v2_accuracy.json"
 # the demo's model (5 pyramid levels, 32 channels) and schedule: minutes per run on 2 CPU cores
-MODEL = {"backbone_arch": [2, 1, 4], "embd_dim": 32, "fpn_dim": 32, "head_dim": 32, "n_head": 4,
-         "n_mha_win_size": 9, "head_num_layers": 2, "max_buffer_len_factor": 1.0,
-         "regression_range": [[0, 4], [4, 8], [8, 16], [16, 32], [32, 10000]]}
-SCHEDULE = ["opt.warmup_epochs=1", "opt.learning_rate=0.004", "opt.weight_decay=0.05",
-            "loader.batch_size=4", "loader.num_workers=0", "train_cfg.droppath=0.0",
-            "train_cfg.init_loss_norm=20", "test_cfg.max_seg_num=50", "test_cfg.pre_nms_topk=500",
-            "trainer.ema_decay=0.97", "trainer.eval_freq=0", "trainer.ckpt_freq=0",
-            "trainer.keep_last=1", "trainer.device=cpu"]
+MODEL = DEMO_MODEL
+SCHEDULE = DEMO_SCHEDULE
 SWITCHES = ("use_rope", "use_flash_attn", "use_swiglu", "use_rms_norm")
 VARIANTS = {
     "v1 (convTransformer)": ["model.backbone_type=convTransformer"],
