@@ -462,3 +462,9 @@ def test_one_layer_heads_need_the_neck_width():
                         "model.head_type=v2").startswith("model.head_dim: with model.head_num_layers 1")
     validate_config(resolved("model.head_num_layers=1", "model.head_dim=32", "model.head_type=v2"))
     validate_config(resolved("model.head_num_layers=1"))
+
+
+@pytest.mark.parametrize("value", ["0", "-1.0", ".inf", ".nan"])
+def test_score_temperature_must_be_positive_and_finite(value):
+    # an infinite temperature would turn every score into 0.5 without a word
+    assert "test_cfg.score_temperature: expected float in (0, inf)" in only_problem(f"test_cfg.score_temperature={value}")

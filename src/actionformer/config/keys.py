@@ -237,7 +237,7 @@ _TEST = [
         "JSON of external video-level class scores to fuse (ActivityNet); null for none."),
     Key("test_cfg.voting_thresh", UNIT, 0.75,
         "IoU threshold of score voting to refine boundaries after NMS; 0 disables."),
-    Key("test_cfg.score_temperature", POS_FLOAT, 1.0,
+    Key("test_cfg.score_temperature", Float(lo=0, lo_open=True, hi=float("inf"), hi_open=True), 1.0,
         "Temperature T of the class scores, sigmoid(logit / T), applied before `pre_nms_thresh`: "
         "T > 1 softens over-confident scores, T < 1 sharpens them; 1 = the original.", origin=OURS),
     Key("test_cfg.filters", ListOf(Registered(DETECTION_FILTERS)), [],
