@@ -29,3 +29,9 @@ def test_export_to_an_unwritable_path_is_a_named_usage_error(run_cli, trained_ru
     out = tmp_path / "afile" / "model.pt"
     code, _, err = run_cli("export", tiny_config, trained_run, "--format", "torchscript", "--out", out)
     assert code == 2 and f"--out {out}: cannot write" in err
+
+
+def test_export_refuses_a_file_name_of_the_other_format(run_cli, trained_run, tiny_config, tmp_path):
+    code, _, err = run_cli("export", tiny_config, trained_run, "--format", "torchscript", "--out", tmp_path / "m.onnx")
+    assert code == 2 and "a torchscript file should end in .pt or .pth or .ts" in err
+    assert not (tmp_path / "m.onnx").exists()

@@ -54,6 +54,7 @@ def test_usage_errors_exit_2(run_cli, run_files, tmp_path):
         ((features, "--split", "test", "--fps", "30", "--out", tmp_path / "a.json"), "not both"),
         ((features, "--fps", "30", "--out", tmp_path / "exists.json"), "--overwrite"),
         ((features, "--fps", "30", "--out", tmp_path / "a.txt"), "unknown format"),
+        ((features, "--fps", "30", "--out", tmp_path / "a.json", "--min-score", "nan"), "must be a score in [0, 1]"),
         ((features, "--fps", "30", "--out", tmp_path / "a.json", "--constraints", tmp_path / "r.yaml"), "constraints"),
     ]
     for args, message in cases:

@@ -58,6 +58,10 @@ def _export(args: argparse.Namespace) -> int:
     from .infer import apply_threads_and_find_checkpoint
 
     out = Path(args.out)
+    expected = {"onnx": {".onnx"}, "torchscript": {".pt", ".pth", ".ts"}}[args.format]
+    if out.suffix.lower() not in expected:  # a .onnx that holds TorchScript misleads every later tool
+        raise InferenceError(f"--out {out}: a {args.format} file should end in {' or '.join(sorted(expected))}",
+                             USAGE)
     for path in (out, metadata_path(out)):
         if path.exists() and not args.overwrite:
             raise InferenceError(f"{path} exists; pass --overwrite to replace it", USAGE)

@@ -88,6 +88,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
     check_output(out, args.overwrite)
     if args.top_k < 0:
         raise InferenceError(f"--top-k {args.top_k}: must be >= 0 (0 keeps all)", USAGE)
+    if not 0.0 <= args.min_score <= 1.0:  # also NaN, which would silently keep nothing
+        raise InferenceError(f"--min-score {args.min_score}: must be a score in [0, 1]", USAGE)
 
 
 def apply_threads_and_find_checkpoint(args: argparse.Namespace) -> Path:
