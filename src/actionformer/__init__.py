@@ -24,6 +24,11 @@ _PUBLIC = {
     "make_neck": "actionformer.modeling",
     "make_generator": "actionformer.modeling",
     "load_checkpoint": "actionformer.modeling",
+    # the meta-architectures (model_name), for isinstance checks and subclassing
+    "LocPointTransformer": "actionformer.modeling.meta_archs",
+    "SnapFormer": "actionformer.modeling.meta_archs",
+    "TBTFormer": "actionformer.modeling.meta_archs",
+    "TriDet": "actionformer.modeling.meta_archs",
     # postprocessing
     "batched_nms": "actionformer.postprocess",
     # data
