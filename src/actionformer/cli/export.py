@@ -54,6 +54,7 @@ def _export(args: argparse.Namespace) -> int:
     from actionformer.inference.model_loading import (
         build_trained_model, class_names_from_config, load_inference_config,
     )
+    from actionformer.inference.writers import check_output
 
     from .infer import apply_threads_and_find_checkpoint
 
@@ -62,14 +63,9 @@ def _export(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in expected:  # a .onnx that holds TorchScript misleads every later tool
         raise InferenceError(f"--out {out}: a {args.format} file should end in {' or '.join(sorted(expected))}",
                              USAGE)
-    for path in (out, metadata_path(out)):
-        if path.exists() and not args.overwrite:
-            raise InferenceError(f"{path} exists; pass --overwrite to replace it", USAGE)
-    from actionformer.atomic_files import writable_problem
-
-    problem = writable_problem(out)
-    if problem is not None:
-        raise InferenceError(f"--out {out}: {problem}; choose a folder you can write to", USAGE)
+    check_output(out, args.overwrite)  # exists, a folder, or not writable: named before any work
+    if metadata_path(out).exists() and not args.overwrite:
+        raise InferenceError(f"{metadata_path(out)} exists; pass --overwrite to replace it", USAGE)
     if args.format == "onnx":
         _require_onnx()
     # the standard layers: the CPU kernels are not traceable (same function up to rounding)
