@@ -35,3 +35,18 @@ def test_class_names_without_the_datasets_names_are_a_config_error():
     with pytest.raises(ConfigurationError, match=r"test_cfg.class_sigma: class names \['Diving'\]"):
         build_model(_cfg({"Diving": 0.3, 0: 0.9}), class_names=None)
     assert build_model(_cfg({0: 0.9}), class_names=None).test_cfg["class_sigma"] == {0: 0.9}
+
+
+def test_constraint_class_names_resolve_for_the_model_only():
+    # the config (and so a run's config.yaml) keeps the names the user wrote, like the NMS tables
+    rules = {"classes": {"Diving": {"min_duration": 1.0}}}
+    cfg = config_from_dict({"dataset": {"num_classes": 3, "input_dim": 8, "max_seq_len": 64},
+                            "model": dict(MODEL), "test_cfg": {"constraints": rules}})
+    model = build_model(cfg, class_names=["Shotput", "Golf", "Diving"])
+    assert model.test_cfg["constraints"] == {"classes": {2: {"min_duration": 1.0}}}
+    assert cfg["test_cfg"]["constraints"] == rules
+    with pytest.raises(ConfigurationError, match="Nope"):
+        build_model(config_from_dict({"dataset": {"num_classes": 3, "input_dim": 8, "max_seq_len": 64},
+                                      "model": dict(MODEL),
+                                      "test_cfg": {"constraints": {"classes": {"Nope": {"min_duration": 1}}}}}),
+                    class_names=["Shotput", "Golf", "Diving"])

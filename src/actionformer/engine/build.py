@@ -57,53 +57,53 @@ def build_model(cfg: Dict[str, Any], empty_label_ids: Optional[List[int]] = None
                 class_names: Optional[Sequence[str]] = None) -> Any:
     """The meta-architecture ``model_name`` names, built by its ``from_config(cfg)`` (which reads
     only the keys it declares); ``train_cfg.head_empty_cls`` comes from the training set (as the
-    original). ``class_names`` (the dataset's, in id order) turns class names into ids in
-    ``test_cfg.constraints`` (in place; a ConfigurationError for an unknown one) and in the
-    per-class NMS tables (for the model only: the config keeps what the user wrote; a DataError)."""
+    original). ``class_names`` (the dataset's, in id order) turn the class names of ``test_cfg``
+    into ids for the model (see :func:`class_ids_in_test_cfg`)."""
     from actionformer.modeling import META_ARCHS
 
-    resolve_constraint_classes(cfg, class_names)
     if empty_label_ids is not None:
         cfg["model"].setdefault("train_cfg", {})["head_empty_cls"] = list(empty_label_ids)
-    if class_names is None and isinstance(cfg["model"].get("test_cfg"), Mapping):
-        from actionformer.config import ConfigurationError
-        from actionformer.postprocess.class_params import named_classes
-
-        # without the dataset's names they would reach the NMS as names and fail mid-run
-        problems = [f"test_cfg.{key}: class names {names} need the dataset's class names, which are not "
-                    "known here (no dataset.class_list or dataset.json_file to read them from); give them "
-                    "(dataset.class_list, or actionformer infer --classes FILE) or write class ids instead"
-                    for key, names in named_classes(cfg["model"]["test_cfg"]).items()]
-        if problems:
-            raise ConfigurationError(problems)
-    if class_names is not None and isinstance(cfg["model"].get("test_cfg"), Mapping):
-        from actionformer.data import DataError
-        from actionformer.data.report import ERROR, Problem
-        from actionformer.postprocess.class_params import resolve_class_tables
-
-        try:
-            label_ids = {str(name): i for i, name in enumerate(class_names)}
-            test_cfg = resolve_class_tables(cfg["model"]["test_cfg"], label_ids)
-        except ValueError as exc:  # a class name the dataset does not have
-            problem = Problem(ERROR, "test_cfg", str(exc), file=(cfg.get("dataset") or {}).get("json_file"))
-            raise DataError([problem], header="the config names classes the dataset does not have") from None
+    if isinstance(cfg["model"].get("test_cfg"), Mapping):
+        test_cfg = class_ids_in_test_cfg(cfg["model"]["test_cfg"], class_names, (cfg.get("dataset") or {}))
         cfg = {**cfg, "model": {**cfg["model"], "test_cfg": test_cfg}}
     return META_ARCHS.get(cfg["model_name"]).from_config(cfg)
 
 
-def resolve_constraint_classes(cfg: Dict[str, Any], class_names: Optional[Sequence[str]]) -> None:
-    """Class names of ``test_cfg.constraints`` -> ids, in place (the detection filter sees ids
-    only); a bad rule or unknown name is a ConfigurationError, before any compute."""
-    test_cfg = cfg.get("test_cfg") or {}
-    if not test_cfg.get("constraints"):
-        return
+def class_ids_in_test_cfg(test_cfg: Mapping[str, Any], class_names: Optional[Sequence[str]],
+                            dataset_cfg: Mapping[str, Any]) -> Dict[str, Any]:
+    """A copy of ``test_cfg`` whose temporal rules (``constraints``) and per-class NMS tables
+    name classes by id only, the post-processing's terms. The config itself keeps what the user
+    wrote (a run's config.yaml too). A bad rule, an unknown name in the rules, or names without
+    ``class_names`` to resolve them are a ConfigurationError; an unknown name in the NMS tables
+    is a DataError naming the dataset's annotation file. All before any compute."""
     from actionformer.config import ConfigurationError
-    from actionformer.postprocess.constraints import ConstraintError, resolve_constraint_names
+    from actionformer.postprocess.class_params import named_classes, resolve_class_tables
 
+    out = dict(test_cfg)
+    if out.get("constraints"):
+        from actionformer.postprocess.constraints import ConstraintError, resolve_constraint_names
+
+        try:
+            out["constraints"] = resolve_constraint_names(out["constraints"], class_names)
+        except ConstraintError as exc:
+            raise ConfigurationError(str(exc)) from None
+    if class_names is None:
+        # without the dataset's names they would reach the NMS as names and fail mid-run
+        problems = [f"test_cfg.{key}: class names {names} need the dataset's class names, which are not "
+                    "known here (no dataset.class_list or dataset.json_file to read them from); give them "
+                    "(dataset.class_list, or actionformer infer --classes FILE) or write class ids instead"
+                    for key, names in named_classes(out).items()]
+        if problems:
+            raise ConfigurationError(problems)
+        return out
     try:
-        test_cfg["constraints"] = resolve_constraint_names(test_cfg["constraints"], class_names)
-    except ConstraintError as exc:
-        raise ConfigurationError(str(exc)) from None
+        return resolve_class_tables(out, {str(name): i for i, name in enumerate(class_names)})
+    except ValueError as exc:  # a class name the dataset does not have
+        from actionformer.data import DataError
+        from actionformer.data.report import ERROR, Problem
+
+        problem = Problem(ERROR, "test_cfg", str(exc), file=dataset_cfg.get("json_file"))
+        raise DataError([problem], header="the config names classes the dataset does not have") from None
 
 
 def class_name_list(dataset: Any) -> Optional[List[str]]:
