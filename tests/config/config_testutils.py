@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from actionformer.config import ConfigurationError, config_from_dict, validate_config
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,3 +42,21 @@ def assert_same(expected, actual, path: str = "") -> None:
     elif isinstance(expected, (list, tuple)):
         for idx, (e, a) in enumerate(zip(expected, actual)):
             assert_same(e, a, f"{path}[{idx}]")
+
+
+# the default config with --set overrides, and what validation says of it
+def resolved(*overrides: str) -> dict:
+    """The resolved default config with ``overrides``, not validated."""
+    return config_from_dict({}, overrides=list(overrides), validate=False)
+
+
+def problems_of(*overrides: str) -> list:
+    with pytest.raises(ConfigurationError) as err:
+        validate_config(resolved(*overrides))
+    return err.value.problems
+
+
+def only_problem(*overrides: str) -> str:
+    problems = problems_of(*overrides)
+    assert len(problems) == 1, problems
+    return problems[0]
