@@ -7,7 +7,8 @@ import json
 import numpy as np
 import torch
 
-from actionformer.engine.loops import holds_points, predict, result_arrays, write_results
+from actionformer.engine.loops import holds_points, predict, result_arrays
+from actionformer.engine.results_io import write_results_json
 
 
 class _PointModel(torch.nn.Module):
@@ -35,8 +36,8 @@ def test_points_stay_points_and_segments_stay_segments():
 def test_predict_and_write_point_events(tmp_path):
     results = predict([[{"video_id": "g/1"}], [], [{"video_id": "g/2"}]], _PointModel())
     assert [r["video_id"] for r in results] == ["g/1", "g/2"]  # an empty batch (video left out) is skipped
-    write_results(results, tmp_path / "points.json", ["kick", "goal"])
+    write_results_json(results, tmp_path / "points.json", ["kick", "goal"])
     written = json.loads((tmp_path / "points.json").read_text())["results"]
     best = written["g/1"][-1]  # ascending scores: SoccerNet's metric keeps the last one per frame
     assert (best["time"], best["label"]) == (1.5, "goal") and abs(best["score"] - 0.9) < 1e-6  # float32 score
-    write_results(results, tmp_path / "points.json", ["kick", "goal"])  # our own output: replaced
+    write_results_json(results, tmp_path / "points.json", ["kick", "goal"])  # our own output: replaced

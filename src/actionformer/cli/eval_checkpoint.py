@@ -132,8 +132,8 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     )
     from actionformer.engine.distributed import get_world_size, is_main_process
     from actionformer.engine.loaders import make_val_loader
-    from actionformer.engine.loops import gather_detections, predict, write_results
-    from actionformer.engine.results_io import write_json_atomic
+    from actionformer.engine.loops import gather_detections, predict
+    from actionformer.engine.results_io import write_json_atomic, write_results_json
     from actionformer.modeling import load_checkpoint
     from actionformer.modeling.weights import CheckpointError
 
@@ -156,7 +156,8 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     loader = make_val_loader(val_set, _rank(), get_world_size())
     # detections in float32 whatever trainer.amp says: scores and boundaries keep full precision
     try:
-        detections = gather_detections(predict(loader, model, None, show_progress=is_main_process() and not getattr(args, "no_progress", False)))
+        show = is_main_process() and not getattr(args, "no_progress", False)
+        detections = gather_detections(predict(loader, model, None, show_progress=show))
     except DataError as exc:  # found when read (NaN / Inf), dataset.on_bad_video: error
         print(f"error: {exc}\nFix the file, or set dataset.on_bad_video: skip to score without it", file=sys.stderr)
         return 1
@@ -170,7 +171,7 @@ def _evaluate(cfg: Dict[str, Any], ckpt: Path, args: argparse.Namespace, device:
     from actionformer.evaluation import EvaluationInputError
 
     try:
-        write_results(detections, out, [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)] or None)
+        write_results_json(detections, out, [names.get(i, str(i)) for i in range(max(names, default=-1) + 1)])
         print(f"=> detections of {len(detections)} videos written to {out}")
         _write_soccernet_layout(cfg, detections, names, out, getattr(args, "format", "auto"))
     except EvaluationInputError as exc:  # --format soccernet on videos that are not '<game>/<half>'

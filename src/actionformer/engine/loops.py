@@ -17,6 +17,7 @@ from torch import nn
 
 from .distributed import all_gather_objects, broadcast_object, get_rank, is_main_process
 from .logging import LOGGER_NAME, progress_bar
+from .results_io import write_results_json
 
 AMP_DTYPES = {"off": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -240,21 +241,6 @@ def detections_to_flat(detections: List[Dict[str, Any]]) -> Dict[str, Any]:
     }
 
 
-def write_results(detections: List[Dict[str, Any]], path: Any, class_names: Optional[List[str]] = None) -> None:
-    """Write results as JSON: segments in the detection layout, point events in the spotting
-    evaluator's point layout (``class_names`` by label id; ids as names when None)."""
-    if holds_points(detections):
-        from actionformer.evaluation.spotting import write_point_predictions
-
-        names = class_names or [str(i) for i in range(max((int(d["labels"].max()) for d in detections
-                                                          if len(d["labels"])), default=-1) + 1)]
-        write_point_predictions(path, detections, names, overwrite=True)  # our own output, as detections'
-        return
-    from .results_io import write_detections_json
-
-    write_detections_json(detections, path, dict(enumerate(class_names)) if class_names else None)
-
-
 def _run_evaluator(evaluator: Any, detections: List[Dict[str, Any]]) -> float:
     """The headline metric in percent; ``evaluate`` returns (per-threshold, headline, ...) or the
     headline, as fractions. The task's evaluators (``EVALUATORS``) also have ``warnings`` and a
@@ -297,7 +283,7 @@ def valid_one_epoch(
         if ext_score_file and fuse_scores is not None:
             detections = fuse_scores(detections, ext_score_file)
         if output_file is not None:
-            write_results(detections, output_file)
+            write_results_json(detections, output_file)
         if evaluator is not None:
             average = _run_evaluator(evaluator, detections)
         if tb_writer is not None and evaluator is not None:

@@ -2,7 +2,8 @@
 
 Detections use the ActivityNet submission layout, plus the numeric label id:
 ``{"version": ..., "results": {video_id: [{"segment": [t0, t1], "label": name,
-"label_id": id, "score": s}, ...]}, "external_data": {}}`` with times in seconds.
+"label_id": id, "score": s}, ...]}, "external_data": {}}`` with times in seconds. Point events
+(spotting results, ``times`` instead of ``segments``) use the spotting evaluator's point layout.
 """
 
 from __future__ import annotations
@@ -57,3 +58,24 @@ def _json_default(value: Any) -> Any:
 def write_detections_json(detections: List[Dict[str, Any]], path: Union[str, os.PathLike],
                           label_names: Optional[Mapping[int, str]] = None) -> Path:
     return write_json_atomic(detections_to_json_dict(detections, label_names), path, indent=None)
+
+
+def point_class_names(results: List[Mapping[str, Any]], class_names: Optional[List[str]] = None) -> List[str]:
+    """Class names by label id for point results: the known names, then ids as text for labels
+    past them (a point file names every label)."""
+    names = [str(n) for n in class_names or ()]
+    top = max((int(np.max(r["labels"])) for r in results if len(r["labels"])), default=-1)
+    return names + [str(i) for i in range(len(names), top + 1)]
+
+
+def write_results_json(results: List[Dict[str, Any]], path: Union[str, os.PathLike],
+                       class_names: Optional[List[str]] = None) -> None:
+    """Per-video results as JSON, by what they hold: segments in the detection layout above,
+    point events (``times``) in the spotting evaluator's point layout; ``class_names`` by label
+    id (ids as names where missing). A run's own output: an earlier file is replaced."""
+    if any("times" in r for r in results):
+        from actionformer.evaluation.spotting import write_point_predictions
+
+        write_point_predictions(path, results, point_class_names(results, class_names), overwrite=True)
+        return
+    write_detections_json(results, path, dict(enumerate(class_names or ())))

@@ -94,9 +94,9 @@ def _names(class_names: Optional[Sequence[str]]) -> Dict[int, str]:
 
 def write_segments_json(results: Sequence[Mapping[str, Any]], path: Path, class_names: Optional[Sequence[str]]) -> None:
     """ActivityNet results format with label names and ids (``actionformer evaluate`` reads it)."""
-    from actionformer.engine.results_io import write_detections_json
+    from actionformer.engine.results_io import write_results_json
 
-    write_detections_json([_plain(r) for r in results], path, _names(class_names))
+    write_results_json([_plain(r) for r in results], path, list(class_names or ()))
 
 
 def write_segments_csv(results: Sequence[Mapping[str, Any]], path: Path, class_names: Optional[Sequence[str]]) -> None:
@@ -135,26 +135,20 @@ def _points(result: Mapping[str, Any]) -> Dict[str, Any]:
             "labels": np.asarray(result["labels"], dtype=np.int64).reshape(-1)}
 
 
-def _point_names(results: Sequence[Mapping[str, Any]], class_names: Optional[Sequence[str]]) -> List[str]:
-    """Class names by id, ids as text past the known names."""
-    names = [str(n) for n in class_names or ()]
-    top = max((int(np.max(r["labels"])) for r in results if len(r["labels"])), default=-1)
-    return names + [str(i) for i in range(len(names), top + 1)]
-
-
 def write_points_json(results: Sequence[Mapping[str, Any]], path: Path, class_names: Optional[Sequence[str]]) -> None:
     """Spotting models: the point results json (``{"results": {video: [{time, label, score}]}}``)
     that ``actionformer evaluate --task spotting`` reads."""
-    from actionformer.evaluation.spotting.files import write_point_predictions
+    from actionformer.engine.results_io import write_results_json
 
-    points = [_points(r) for r in results]
-    write_point_predictions(path, points, _point_names(points, class_names), overwrite=True)
+    write_results_json([_points(r) for r in results], path, list(class_names or ()))
 
 
 def write_points_csv(results: Sequence[Mapping[str, Any]], path: Path, class_names: Optional[Sequence[str]]) -> None:
     """Spotting models: ``video,time,label,score``, one event a row, highest score first per video."""
+    from actionformer.engine.results_io import point_class_names
+
     points = [_points(r) for r in results]
-    names = _point_names(points, class_names)
+    names = point_class_names(points, list(class_names or ()))
     rows = [[p["video_id"], round(float(p["times"][i]), 4), names[int(p["labels"][i])], round(float(p["scores"][i]), 6)]
             for p in points for i in np.argsort(-p["scores"], kind="stable")]
     with atomic_write(path) as handle:
