@@ -7,8 +7,8 @@ import json
 import numpy as np
 import torch
 
-from actionformer.engine.loops import holds_points, predict, result_arrays
-from actionformer.engine.results_io import write_results_json
+from actionformer.engine.loops import predict, result_arrays
+from actionformer.engine.results_io import holds_points, write_results_json
 
 
 class _PointModel(torch.nn.Module):

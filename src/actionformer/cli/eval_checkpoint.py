@@ -205,7 +205,7 @@ def soccernet_output(out: Path) -> Path:
 def _write_soccernet_layout(cfg: Dict[str, Any], detections: Any, names: Dict[int, str], out: Path,
                             fmt: str) -> None:
     """Point events of ``<game>/<half>`` videos also as SoccerNet's per-game results files."""
-    from actionformer.engine.loops import holds_points
+    from actionformer.engine.results_io import holds_points
 
     wanted = fmt == "soccernet" or (fmt == "auto" and cfg.get("dataset_name") == "soccernet")
     if wanted and not holds_points(detections) and fmt == "soccernet":

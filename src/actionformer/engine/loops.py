@@ -195,11 +195,6 @@ def result_arrays(out: Dict[str, Any]) -> Dict[str, Any]:
     return row
 
 
-def holds_points(detections: List[Dict[str, Any]]) -> bool:
-    """Whether results are point events (``times``) rather than segments."""
-    return any("times" in d for d in detections)
-
-
 @torch.no_grad()
 def predict(loader: Any, model: nn.Module, amp_dtype: Optional[torch.dtype] = None,
             show_progress: bool = False) -> List[Dict[str, Any]]:

@@ -60,6 +60,11 @@ def write_detections_json(detections: List[Dict[str, Any]], path: Union[str, os.
     return write_json_atomic(detections_to_json_dict(detections, label_names), path, indent=None)
 
 
+def holds_points(results: List[Mapping[str, Any]]) -> bool:
+    """Whether results are point events (``times``) rather than segments."""
+    return any("times" in r for r in results)
+
+
 def point_class_names(results: List[Mapping[str, Any]], class_names: Optional[List[str]] = None) -> List[str]:
     """Class names by label id for point results: the known names, then ids as text for labels
     past them (a point file names every label)."""
@@ -73,7 +78,7 @@ def write_results_json(results: List[Dict[str, Any]], path: Union[str, os.PathLi
     """Per-video results as JSON, by what they hold: segments in the detection layout above,
     point events (``times``) in the spotting evaluator's point layout; ``class_names`` by label
     id (ids as names where missing). A run's own output: an earlier file is replaced."""
-    if any("times" in r for r in results):
+    if holds_points(results):
         from actionformer.evaluation.spotting import write_point_predictions
 
         write_point_predictions(path, results, point_class_names(results, class_names), overwrite=True)
