@@ -7,7 +7,6 @@ predictions are left in both formats (our point json and SoccerNet's per-game fi
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import List

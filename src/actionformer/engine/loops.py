@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .distributed import all_gather_objects, broadcast_object, get_rank, is_main_process
+from .ema import unwrap_model
 from .logging import LOGGER_NAME, progress_bar
 from .results_io import write_results_json
 
@@ -137,7 +138,7 @@ def train_one_epoch(
 
 def _diagnostics(model: nn.Module) -> Dict[str, Any]:
     """The (DDP-unwrapped) model's diagnostic scalars of its last step, if it has any."""
-    source = getattr(getattr(model, "module", model), "diagnostics", None)
+    source = getattr(unwrap_model(model), "diagnostics", None)
     return source() if callable(source) else {}
 
 
